@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { queueConsumers, queues, scheduledFunctions, type QueueName } from '../../lambdas/functions';
+import { ensureTable, startDynamo } from './dynamodb';
+import { freePort } from './free-port';
+import { type LocalPage, startHttpServer } from './http-server';
+import { invoke, loadHandler } from './lambda-runtime';
+import { localPages } from './local-pages';
+import { startSchedule } from './scheduler';
+import { createQueue, type QueueUrls, startPoller, startSqs } from './sqs';
+
+export interface LocalStackOptions {
+  port: number;
+  host: string;
+  /** Where DynamoDB Local keeps its data; in memory when undefined. */
+  dataDir?: string;
+  dynamoPort?: number;
+  sqsPort?: number;
+  publicUrl?: string;
+  operatorKey?: string;
+  /** Overrides every schedule's rate, so a developer can watch it fire. */
+  scheduleIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  publicUrl: string;
+  operatorKey: string;
+  tableName: string;
+  dynamoEndpoint: string;
+  sqsEndpoint: string;
+  queues: Record<QueueName, QueueUrls>;
+  demo: DemoMerchant;
+  stop(): Promise<void>;
+}
+
+export interface DemoMerchant {
+  merchantId: string;
+  apiKey: string;
+  trackingKey: string;
+}
+
+const tableName = 'tally';
+
+/** Keys a developer should not have to re-learn after a restart, kept beside the data. */
+interface LocalState {
+  operatorKey?: string;
+  oauthStateKey?: string;
+  demo?: DemoMerchant;
+}
+
+const stateFile = (dataDir: string) => path.join(dataDir, 'local-state.json');
+const readState = (dataDir?: string): LocalState =>
+  dataDir && existsSync(stateFile(dataDir)) ? (JSON.parse(readFileSync(stateFile(dataDir), 'utf8')) as LocalState) : {};
+const writeState = (dataDir: string | undefined, state: LocalState) => {
+  if (!dataDir) return;
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(stateFile(dataDir), JSON.stringify(state, null, 2), { mode: 0o600 });
+};
+
+const secret = () => randomBytes(24).toString('base64url');
+
+const ensureDemoMerchant = async (apiUrl: string, operatorKey: string, known?: DemoMerchant): Promise<DemoMerchant> => {
+  if (known) {
+    const check = await fetch(`${apiUrl}/v1/merchant`, { headers: { authorization: `Bearer ${known.apiKey}` } });
+    if (check.ok) return known;
+  }
+  const response = await fetch(`${apiUrl}/v1/merchants`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Demo Merchant', dashboardUrl: `${apiUrl}/_local/dashboard` }),
+  });
+  if (response.status !== 201) throw new Error(`Could not create the demo merchant: ${response.status} ${await response.text()}`);
+  const created = (await response.json()) as { merchant: { id: string }; apiKey: string; trackingKey: string };
+  return { merchantId: created.merchant.id, apiKey: created.apiKey, trackingKey: created.trackingKey };
+};
+
+/**
+ * Starts the whole stack on one machine — DynamoDB Local, the SQS server with its pollers, the
+ * schedules, and the HTTP API running the very handlers that Lambda runs — and creates the demo
+ * merchant. Everything started is stopped by `stop()`, in reverse order.
+ */
+export const startLocalStack = async (options: LocalStackOptions): Promise<LocalStack> => {
+  const log = options.log ?? (() => undefined);
+  const stops: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step();
+  };
+  try {
+    const state = readState(options.dataDir);
+    const dynamo = await startDynamo({ port: options.dynamoPort || (await freePort()), dataDir: options.dataDir });
+    stops.push(() => dynamo.stop());
+    const sqs = await startSqs({ port: options.sqsPort ?? 0 });
+    stops.push(() => sqs.stop());
+
+    await ensureTable(dynamo.client, tableName);
+    const queueUrls = {} as Record<QueueName, QueueUrls>;
+    for (const name of Object.keys(queues) as QueueName[]) queueUrls[name] = await createQueue(sqs.client, name, 'tally');
+
+    const operatorKey = options.operatorKey ?? state.operatorKey ?? secret();
+    const oauthStateKey = state.oauthStateKey ?? secret();
+    // The handlers read their configuration from the environment at cold start, as in Lambda.
+    Object.assign(process.env, {
+      TALLY_RUNTIME: 'local',
+      TALLY_TABLE_NAME: tableName,
+      TALLY_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      TALLY_SQS_ENDPOINT: sqs.endpoint,
+      TALLY_RESYNC_QUEUE_URL: queueUrls.resync.url,
+      TALLY_OPERATOR_KEY: operatorKey,
+      TALLY_OAUTH_STATE_KEY: oauthStateKey,
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    });
+
+    let publicUrl = options.publicUrl;
+    const pages: LocalPage[] = [];
+    const api = await startHttpServer({ port: options.port, host: options.host, localPages: pages });
+    stops.push(() => api.stop());
+    publicUrl ??= `http://localhost:${api.port}`;
+    process.env.TALLY_PUBLIC_URL = publicUrl;
+
+    for (const consumer of queueConsumers) {
+      const handler = loadHandler('queue', consumer.handler);
+      const poller = startPoller({
+        client: sqs.client,
+        queue: queueUrls[consumer.queue],
+        batchSize: consumer.batchSize,
+        maxConcurrency: consumer.maxConcurrency,
+        invoke: (event) => invoke(handler, consumer.handler, consumer.timeoutSeconds, event),
+        onError: (error) => log(`${consumer.handler} failed: ${(error as Error).message}`),
+      });
+      stops.push(() => poller.stop());
+    }
+    const schedules = scheduledFunctions.map((scheduled) => {
+      const handler = loadHandler('schedule', scheduled.handler);
+      const schedule = startSchedule({
+        name: scheduled.handler,
+        intervalMs: options.scheduleIntervalMs ?? scheduled.rateMinutes * 60_000,
+        invoke: (event) => invoke(handler, scheduled.handler, scheduled.timeoutSeconds, event),
+        onError: (error) => log(`${scheduled.handler} failed: ${(error as Error).message}`),
+      });
+      stops.push(() => schedule.stop());
+      return { name: scheduled.handler, fire: schedule.fire };
+    });
+    pages.push(...localPages({ schedules }));
+
+    const demo = await ensureDemoMerchant(api.url, operatorKey, state.demo);
+    writeState(options.dataDir, { operatorKey, oauthStateKey, demo });
+
+    return {
+      apiUrl: api.url,
+      publicUrl,
+      operatorKey,
+      tableName,
+      dynamoEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      queues: queueUrls,
+      demo,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

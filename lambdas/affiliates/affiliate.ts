@@ -1,0 +1,208 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { randomInt } from 'node:crypto';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
+import { newId } from '../core/ids';
+import type { Mode } from '../core/mode';
+import { db, tableName } from '../store/db';
+import { type CodeKind, keys } from '../store/keys';
+import { type Page, type PageRequest, queryPage } from '../store/query';
+import { Transaction } from '../store/transaction';
+import type { CreateAffiliateInput, Discount, UpdateAffiliateInput } from './schema';
+
+export type CouponSyncStatus = 'pending' | 'synced' | 'failed' | 'conflict' | 'not_applicable';
+
+/** Where an affiliate's coupon code stands in one Stripe mode. */
+export interface CouponSync {
+  status: CouponSyncStatus;
+  stripeCouponId?: string;
+  stripePromotionCodeId?: string;
+  lastSyncedAt?: string;
+  error?: string;
+}
+
+export interface Affiliate {
+  id: string;
+  email: string;
+  name: string | null;
+  referralCode: string;
+  couponCode: string | null;
+  discount: Discount | null;
+  commissionPlanId: string | null;
+  status: 'active' | 'archived';
+  createdAt: string;
+  updatedAt: string;
+  archivedAt?: string;
+  couponSync: Record<Mode, CouponSync>;
+}
+
+type StoredAffiliate = Affiliate & { merchantId: string; version: number };
+
+const toAffiliate = ({
+  id, email, name, referralCode, couponCode, discount, commissionPlanId, status, createdAt, updatedAt, archivedAt, couponSync,
+}: StoredAffiliate): Affiliate => ({
+  id, email, name, referralCode, couponCode, discount, commissionPlanId, status, createdAt, updatedAt, archivedAt, couponSync,
+});
+
+/**
+ * After the desired coupon state changes, each mode waits for a sync: there is something to make
+ * true in Stripe while the affiliate has a code, or still has a promotion code there to deactivate.
+ * The Stripe IDs are kept, because the sync needs them to retire the old code.
+ */
+export const couponSyncAfterChange = (sync: CouponSync | undefined, couponCode: string | null): CouponSync => {
+  const pending = couponCode !== null || sync?.stripePromotionCodeId !== undefined;
+  return { ...sync, status: pending ? 'pending' : 'not_applicable', error: undefined };
+};
+
+const codeTaken: Record<CodeKind, (code: string) => Error> = {
+  referral: (code) => new ConflictError('affiliate.referral_code_taken', `The referral code "${code}" is already in use.`),
+  coupon: (code) => new ConflictError('affiliate.coupon_code_taken', `The coupon code "${code}" is already in use.`),
+  email: () => new ConflictError('affiliate.email_taken', 'Another affiliate already has this e-mail address.'),
+};
+
+const claimCode = (transaction: Transaction, merchantId: string, affiliateId: string, kind: CodeKind, code: string) =>
+  transaction.put(
+    {
+      Item: { ...keys.affiliateCode(merchantId, kind, code), type: 'affiliateCode', kind, code, affiliateId },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+    () => codeTaken[kind](code),
+  );
+
+const releaseCode = (transaction: Transaction, merchantId: string, affiliateId: string, kind: CodeKind, code: string) =>
+  transaction.delete(
+    {
+      Key: keys.affiliateCode(merchantId, kind, code),
+      ConditionExpression: 'affiliateId = :affiliateId',
+      ExpressionAttributeValues: { ':affiliateId': affiliateId },
+    },
+    () => new ConflictError('affiliate.concurrent_update', 'The affiliate changed while this update was made; retry.'),
+  );
+
+const requirePlan = (transaction: Transaction, merchantId: string, planId: string) =>
+  transaction.check(
+    { Key: keys.plan(merchantId, planId), ConditionExpression: 'attribute_exists(pk)' },
+    () =>
+      new ValidationError('The commission plan does not exist.', [
+        { path: ['commissionPlanId'], message: 'no commission plan with this id' },
+      ]),
+  );
+
+const referralAlphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+const generateReferralCode = () =>
+  Array.from({ length: 8 }, () => referralAlphabet[randomInt(referralAlphabet.length)]).join('');
+
+/** A discount is the coupon behind a code; without a code there is nothing to give it to. */
+const discountWithoutCode = () =>
+  new ValidationError('A discount needs a coupon code.', [{ path: ['discount'], message: 'set couponCode too' }]);
+
+export const create = async (merchantId: string, input: CreateAffiliateInput): Promise<Affiliate> => {
+  if (input.discount && !input.couponCode) throw discountWithoutCode();
+  const now = new Date().toISOString();
+  const couponCode = input.couponCode ?? null;
+  const affiliate: StoredAffiliate = {
+    id: newId('aff'),
+    merchantId,
+    email: input.email,
+    name: input.name ?? null,
+    referralCode: input.referralCode ?? generateReferralCode(),
+    couponCode,
+    discount: input.discount ?? null,
+    commissionPlanId: input.commissionPlanId ?? null,
+    status: 'active',
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+    couponSync: { live: couponSyncAfterChange(undefined, couponCode), test: couponSyncAfterChange(undefined, couponCode) },
+  };
+
+  const transaction = new Transaction().put({
+    Item: { ...keys.affiliate(merchantId, affiliate.id), type: 'affiliate', ...affiliate },
+    ConditionExpression: 'attribute_not_exists(pk)',
+  });
+  claimCode(transaction, merchantId, affiliate.id, 'referral', affiliate.referralCode);
+  claimCode(transaction, merchantId, affiliate.id, 'email', affiliate.email);
+  if (couponCode) claimCode(transaction, merchantId, affiliate.id, 'coupon', couponCode);
+  if (affiliate.commissionPlanId) requirePlan(transaction, merchantId, affiliate.commissionPlanId);
+  await transaction.commit();
+  return toAffiliate(affiliate);
+};
+
+const getStored = async (merchantId: string, affiliateId: string): Promise<StoredAffiliate> => {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: tableName(), Key: keys.affiliate(merchantId, affiliateId), ConsistentRead: true }),
+  );
+  if (!Item) throw new NotFoundError('Affiliate');
+  return Item as StoredAffiliate;
+};
+
+export const get = async (merchantId: string, affiliateId: string): Promise<Affiliate> =>
+  toAffiliate(await getStored(merchantId, affiliateId));
+
+export const list = async (
+  merchantId: string,
+  page: PageRequest,
+  filter: { status?: Affiliate['status'] } = {},
+): Promise<Page<Affiliate>> => {
+  const items = await queryPage<StoredAffiliate>(
+    {
+      key: keys.affiliates(merchantId),
+      filter: filter.status
+        ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':status': filter.status } }
+        : undefined,
+    },
+    page,
+  );
+  return { data: items.data.map(toAffiliate), nextCursor: items.nextCursor };
+};
+
+const sameCode = (a: string | null, b: string | null) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
+
+/**
+ * Applies a change in one transaction: the affiliate (conditional on the version read), the code
+ * claims that moved, and the plan it now points at. Changing what the coupon should be in Stripe
+ * (code, discount, archived or not) marks both modes as waiting for a sync.
+ */
+export const update = async (merchantId: string, affiliateId: string, patch: UpdateAffiliateInput): Promise<Affiliate> => {
+  const current = await getStored(merchantId, affiliateId);
+  const now = new Date().toISOString();
+  const next: StoredAffiliate = { ...current, ...patch, version: current.version + 1, updatedAt: now };
+  if (next.status === 'archived') next.archivedAt = current.archivedAt ?? now;
+  else delete next.archivedAt;
+  if (next.discount && !next.couponCode) throw discountWithoutCode();
+
+  const couponChanged =
+    current.couponCode !== next.couponCode ||
+    JSON.stringify(current.discount) !== JSON.stringify(next.discount) ||
+    current.status !== next.status;
+  if (couponChanged)
+    next.couponSync = {
+      live: couponSyncAfterChange(current.couponSync.live, next.couponCode),
+      test: couponSyncAfterChange(current.couponSync.test, next.couponCode),
+    };
+
+  const transaction = new Transaction().put(
+    {
+      Item: { ...next, ...keys.affiliate(merchantId, affiliateId), type: 'affiliate' },
+      ConditionExpression: 'version = :version',
+      ExpressionAttributeValues: { ':version': current.version },
+    },
+    () => new ConflictError('affiliate.concurrent_update', 'The affiliate changed while this update was made; retry.'),
+  );
+  const moves: [CodeKind, string | null, string | null][] = [
+    ['referral', current.referralCode, next.referralCode],
+    ['email', current.email, next.email],
+    ['coupon', current.couponCode, next.couponCode],
+  ];
+  for (const [kind, before, after] of moves) {
+    if (sameCode(before, after)) continue;
+    if (before) releaseCode(transaction, merchantId, affiliateId, kind, before);
+    if (after) claimCode(transaction, merchantId, affiliateId, kind, after);
+  }
+  if (patch.commissionPlanId) requirePlan(transaction, merchantId, patch.commissionPlanId);
+  await transaction.commit();
+  return toAffiliate(next);
+};
+
+/** Deleting archives: the ledger keeps pointing at the affiliate, and its codes stay reserved. */
+export const archive = (merchantId: string, affiliateId: string): Promise<Affiliate> =>
+  update(merchantId, affiliateId, { status: 'archived' });

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/**
+ * Money is an integer count of the currency's minor unit plus a lower-case ISO 4217 code. No
+ * floating point ever touches an amount.
+ */
+export const currencySchema = z
+  .string()
+  .regex(/^[a-zA-Z]{3}$/, 'a three-letter ISO 4217 currency code')
+  .transform((code) => code.toLowerCase());
+
+export const moneySchema = z.strictObject({
+  amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  currency: currencySchema,
+});
+export type Money = z.infer<typeof moneySchema>;
+
+/** Currencies whose minor unit is the unit itself (Stripe's list): 500 JPY is ¥500, not ¥5. */
+export const zeroDecimalCurrencies: ReadonlySet<string> = new Set([
+  'bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf',
+]);
+
+export const isZeroDecimal = (currency: string): boolean => zeroDecimalCurrencies.has(currency.toLowerCase());

@@ -1,0 +1,85 @@
+import type { SecretName } from './core/secret-names';
+
+/**
+ * The catalogue of Lambda functions, read by both the CDK stack and the local runner so the two
+ * can never drift. Each HTTP route has its own small function, named after its handler file in
+ * lambdas/handlers/http/; `access` is what the shared function construct grants it, nothing more.
+ * Kept free of runtime imports: the CDK app reads it.
+ */
+export interface Access {
+  table?: 'read' | 'readWrite';
+  resyncQueue?: 'send';
+  secrets?: readonly SecretName[];
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+export interface HttpRoute {
+  method: HttpMethod;
+  /** API Gateway route syntax: `/v1/affiliates/{id}`. */
+  path: string;
+  /** File name under lambdas/handlers/http/, without `.ts`. */
+  handler: string;
+  access: Access;
+}
+
+const merchant = { table: 'readWrite' } as const;
+const merchantRead = { table: 'read' } as const;
+
+export const httpRoutes: readonly HttpRoute[] = [
+  { method: 'GET', path: '/health', handler: 'health', access: {} },
+  { method: 'POST', path: '/v1/merchants', handler: 'create-merchant', access: { table: 'readWrite', secrets: ['operatorKey'] } },
+  { method: 'GET', path: '/v1/merchant', handler: 'get-merchant', access: merchantRead },
+  { method: 'PATCH', path: '/v1/merchant/settings', handler: 'update-settings', access: merchant },
+
+  { method: 'POST', path: '/v1/commission-plans', handler: 'create-plan', access: merchant },
+  { method: 'GET', path: '/v1/commission-plans', handler: 'list-plans', access: merchantRead },
+  { method: 'GET', path: '/v1/commission-plans/{id}', handler: 'get-plan', access: merchantRead },
+  { method: 'PATCH', path: '/v1/commission-plans/{id}', handler: 'update-plan', access: merchant },
+
+  { method: 'POST', path: '/v1/affiliates', handler: 'create-affiliate', access: merchant },
+  { method: 'GET', path: '/v1/affiliates', handler: 'list-affiliates', access: merchantRead },
+  { method: 'GET', path: '/v1/affiliates/{id}', handler: 'get-affiliate', access: merchantRead },
+  { method: 'PATCH', path: '/v1/affiliates/{id}', handler: 'update-affiliate', access: merchant },
+  { method: 'DELETE', path: '/v1/affiliates/{id}', handler: 'archive-affiliate', access: merchant },
+];
+
+/** API Gateway's route key, as it appears in `event.routeKey`. */
+export const routeKey = (route: Pick<HttpRoute, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+
+/** Functions without a route: queue consumers and schedules. Added by the work that needs them. */
+export interface QueueConsumer {
+  /** File name under lambdas/handlers/queue/. */
+  handler: string;
+  queue: QueueName;
+  batchSize: number;
+  /** Caps concurrent invocations, so Stripe's per-account rate limit holds. */
+  maxConcurrency: number;
+  timeoutSeconds: number;
+  access: Access;
+}
+
+export interface ScheduledFunction {
+  /** File name under lambdas/handlers/schedule/. */
+  handler: string;
+  rateMinutes: number;
+  timeoutSeconds: number;
+  access: Access;
+}
+
+export const queueConsumers: readonly QueueConsumer[] = [];
+export const scheduledFunctions: readonly ScheduledFunction[] = [];
+
+/**
+ * The queues, each with a dead-letter queue that receives a message after `maxReceiveCount`
+ * failed deliveries. The visibility timeout is six times the consumer's timeout, as AWS advises.
+ */
+export const queues = {
+  resync: { maxReceiveCount: 5, consumerTimeoutSeconds: 60 },
+} as const;
+export type QueueName = keyof typeof queues;
+
+export const visibilityTimeoutSeconds = (queue: QueueName): number => queues[queue].consumerTimeoutSeconds * 6;
+
+/** Every HTTP function's timeout, well under API Gateway's 30 s integration limit. */
+export const httpTimeoutSeconds = 10;

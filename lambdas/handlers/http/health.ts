@@ -1,0 +1,3 @@
+import { publicRoute } from '../../http/route';
+
+export const handler = publicRoute({}, async () => ({ ok: true }));

@@ -1,0 +1,101 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors';
+import { logger } from '../core/logger';
+import { authenticateMerchant, authenticateOperator } from '../merchants/api-keys';
+import { zodIssues } from '../core/validation';
+import { httpErrors } from './errors';
+import { type HttpResult, isHttpResult, json } from './response';
+
+/** Admin bodies are small; routes that take more (webhooks) say so. */
+const defaultMaxBodyBytes = 64 * 1024;
+
+interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Status of a plain (non-HttpResult) return value. */
+  status?: number;
+  maxBodyBytes?: number;
+}
+
+export interface RouteRequest<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  event: APIGatewayProxyEventV2;
+}
+
+type Handler<R> = (request: R) => Promise<unknown>;
+type Authenticate<Extra> = (event: APIGatewayProxyEventV2) => Promise<Extra>;
+
+export const rawBody = (event: APIGatewayProxyEventV2): Buffer =>
+  Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+
+export const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => event.headers[name.toLowerCase()];
+
+const bearerToken = (event: APIGatewayProxyEventV2): string => {
+  const match = /^Bearer\s+(\S+)$/i.exec(header(event, 'authorization') ?? '');
+  if (!match?.[1]) throw new UnauthorizedError();
+  return match[1];
+};
+
+const parse = <S extends z.ZodType>(schema: S | undefined, value: unknown, where: string): z.infer<S> => {
+  if (!schema) return undefined as z.infer<S>;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(`The ${where} is not valid.`, zodIssues(result.error));
+  return result.data;
+};
+
+const parseJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown => {
+  const body = rawBody(event);
+  if (body.length > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  if (body.length === 0) return {};
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ValidationError('The request body is not valid JSON.', undefined, 'invalid_json');
+  }
+};
+
+/**
+ * Builds a Lambda handler for one HTTP route: authenticate, then validate body, query and path
+ * parameters with the route's zod schemas, then make the one core call. Errors of any step become
+ * responses in http/errors.ts.
+ */
+const defineRoute =
+  <Extra extends object>(authenticate: Authenticate<Extra>) =>
+  <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
+    spec: RouteSpec<B, Q, P>,
+    handle: Handler<RouteRequest<z.infer<B>, z.infer<Q>, z.infer<P>> & Extra>,
+  ) =>
+    middy<APIGatewayProxyEventV2, HttpResult>()
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(httpErrors())
+      .handler(async (event) => {
+        const extra = await authenticate(event);
+        const request = {
+          ...extra,
+          event,
+          body: spec.body ? parse(spec.body, parseJsonBody(event, spec.maxBodyBytes ?? defaultMaxBodyBytes), 'request body') : undefined,
+          query: parse(spec.query, event.queryStringParameters ?? {}, 'query string'),
+          params: parse(spec.params, event.pathParameters ?? {}, 'path'),
+        } as RouteRequest<z.infer<B>, z.infer<Q>, z.infer<P>> & Extra;
+        const result = await handle(request);
+        return isHttpResult(result) ? result : json(spec.status ?? 200, result);
+      });
+
+export const publicRoute = defineRoute(async () => ({}));
+
+export const operatorRoute = defineRoute(async (event) => {
+  await authenticateOperator(bearerToken(event));
+  return {};
+});
+
+export const merchantRoute = defineRoute(async (event) => {
+  const merchantId = await authenticateMerchant(bearerToken(event));
+  logger.appendKeys({ merchantId });
+  return { merchantId };
+});

@@ -1,0 +1,156 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../core/errors';
+import { newId } from '../core/ids';
+import type { Mode } from '../core/mode';
+import { httpUrl } from '../core/schemas';
+import { db, tableName } from '../store/db';
+import { keys } from '../store/keys';
+import { Transaction } from '../store/transaction';
+import { hashKey, newApiKey, newTrackingKey } from './api-keys';
+
+export const subscriptionTrackingModes = ['per_transaction', 'subscription_period'] as const;
+
+export const settingsSchema = z.object({
+  autoSyncCoupons: z.boolean(),
+  subscriptionTracking: z.enum(subscriptionTrackingModes),
+  /** How long a tracked lead can still be credited with a sale. */
+  cookieWindowDays: z.int().min(1).max(365),
+  /** How long a commission stays pending before it can be paid (refund window). */
+  holdDays: z.int().min(0).max(365),
+  defaultCommissionPlanId: z.string().min(1).max(64).nullable(),
+});
+export type MerchantSettings = z.infer<typeof settingsSchema>;
+
+export const defaultSettings: MerchantSettings = {
+  autoSyncCoupons: false,
+  subscriptionTracking: 'per_transaction',
+  cookieWindowDays: 90,
+  holdDays: 30,
+  defaultCommissionPlanId: null,
+};
+
+export const createMerchantInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  dashboardUrl: httpUrl.optional(),
+});
+export type CreateMerchantInput = z.infer<typeof createMerchantInput>;
+
+export const settingsPatchInput = settingsSchema
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'Give at least one setting to change.' });
+export type SettingsPatch = z.infer<typeof settingsPatchInput>;
+
+export interface StripeConnection {
+  accountId: string;
+  status: 'connected' | 'disconnected';
+  scope?: string;
+  connectedAt: string;
+  disconnectedAt?: string;
+}
+
+export interface Merchant {
+  id: string;
+  name: string;
+  dashboardUrl: string | null;
+  trackingKey: string;
+  settings: MerchantSettings;
+  stripe: Record<Mode, StripeConnection | null>;
+  createdAt: string;
+}
+
+type MerchantItem = Merchant & { pk: string; sk: string };
+
+const toMerchant = ({ id, name, dashboardUrl, trackingKey, settings, stripe, createdAt }: MerchantItem): Merchant => ({
+  id,
+  name,
+  dashboardUrl,
+  trackingKey,
+  settings: { ...defaultSettings, ...settings },
+  stripe: { live: stripe?.live ?? null, test: stripe?.test ?? null },
+  createdAt,
+});
+
+/** Creates a merchant with its API key (returned this once, stored as a hash) and tracking key. */
+export const create = async (
+  input: CreateMerchantInput,
+): Promise<{ merchant: Merchant; apiKey: string; trackingKey: string }> => {
+  const apiKey = newApiKey();
+  const keyHash = hashKey(apiKey);
+  const merchant: Merchant = {
+    id: newId('mer'),
+    name: input.name,
+    dashboardUrl: input.dashboardUrl ?? null,
+    trackingKey: newTrackingKey(),
+    settings: defaultSettings,
+    stripe: { live: null, test: null },
+    createdAt: new Date().toISOString(),
+  };
+  const fresh = 'attribute_not_exists(pk)';
+  const collision = () => new Error('Generated key collided; this should never happen');
+  await new Transaction()
+    .put({ Item: { ...keys.merchant(merchant.id), type: 'merchant', ...merchant }, ConditionExpression: fresh }, collision)
+    .put({ Item: { ...keys.apiKey(keyHash), type: 'apiKey', keyHash, merchantId: merchant.id }, ConditionExpression: fresh }, collision)
+    .put(
+      { Item: { ...keys.trackingKey(merchant.trackingKey), type: 'trackingKey', merchantId: merchant.id }, ConditionExpression: fresh },
+      collision,
+    )
+    .commit();
+  return { merchant, apiKey, trackingKey: merchant.trackingKey };
+};
+
+export const get = async (merchantId: string): Promise<Merchant> => {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: tableName(), Key: keys.merchant(merchantId), ConsistentRead: true }),
+  );
+  if (!Item) throw new NotFoundError('Merchant');
+  return toMerchant(Item as MerchantItem);
+};
+
+/**
+ * Changes settings in one conditional write. A default plan must exist and be the merchant's own;
+ * the auto-sync flag also maintains the merchant's entry in the list the scheduled resync reads.
+ */
+export const updateSettings = async (merchantId: string, patch: SettingsPatch): Promise<MerchantSettings> => {
+  const names: Record<string, string> = { '#settings': 'settings' };
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    sets.push(`#settings.#${field} = :${field}`);
+  }
+  let removes: string[] = [];
+  if (patch.autoSyncCoupons === true) {
+    const index = keys.autoSyncMerchant(merchantId);
+    Object.assign(names, { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' });
+    Object.assign(values, { ':gsi1pk': index.gsi1pk, ':gsi1sk': index.gsi1sk });
+    sets.push('#gsi1pk = :gsi1pk', '#gsi1sk = :gsi1sk');
+  } else if (patch.autoSyncCoupons === false) {
+    Object.assign(names, { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' });
+    removes = ['#gsi1pk', '#gsi1sk'];
+  }
+
+  const transaction = new Transaction().update(
+    {
+      Key: keys.merchant(merchantId),
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+    () => new NotFoundError('Merchant'),
+  );
+  if (patch.defaultCommissionPlanId) {
+    transaction.check(
+      { Key: keys.plan(merchantId, patch.defaultCommissionPlanId), ConditionExpression: 'attribute_exists(pk)' },
+      () =>
+        new ValidationError('The default commission plan does not exist.', [
+          { path: ['defaultCommissionPlanId'], message: 'no commission plan with this id' },
+        ]),
+    );
+  }
+  await transaction.commit();
+  return (await get(merchantId)).settings;
+};

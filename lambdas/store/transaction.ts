@@ -1,0 +1,71 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { db, tableName } from './db';
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Put = NonNullable<TransactItem['Put']>;
+type Update = NonNullable<TransactItem['Update']>;
+type Delete = NonNullable<TransactItem['Delete']>;
+type ConditionCheck = NonNullable<TransactItem['ConditionCheck']>;
+
+/** What to throw when an item's condition fails: the condition's meaning in domain terms. */
+type OnConditionFailed = () => Error;
+
+const maxItems = 100;
+const conflictRetries = 4;
+
+/**
+ * A DynamoDB transaction assembled by several modules (the effect, the record that an event was
+ * processed, a stats counter…) and committed once, all or nothing. A failed condition becomes the
+ * domain error its writer declared; contention with another transaction is retried here.
+ */
+export class Transaction {
+  private readonly items: TransactItem[] = [];
+  private readonly onFailed: (OnConditionFailed | undefined)[] = [];
+
+  put(put: Omit<Put, 'TableName'>, onConditionFailed?: OnConditionFailed): this {
+    return this.add({ Put: { TableName: tableName(), ...put } }, onConditionFailed);
+  }
+
+  update(update: Omit<Update, 'TableName'>, onConditionFailed?: OnConditionFailed): this {
+    return this.add({ Update: { TableName: tableName(), ...update } }, onConditionFailed);
+  }
+
+  delete(del: Omit<Delete, 'TableName'>, onConditionFailed?: OnConditionFailed): this {
+    return this.add({ Delete: { TableName: tableName(), ...del } }, onConditionFailed);
+  }
+
+  check(check: Omit<ConditionCheck, 'TableName'>, onConditionFailed: OnConditionFailed): this {
+    return this.add({ ConditionCheck: { TableName: tableName(), ...check } }, onConditionFailed);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  async commit(): Promise<void> {
+    if (this.items.length === 0) return;
+    if (this.items.length > maxItems) throw new Error(`A transaction holds at most ${maxItems} items`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await db().send(new TransactWriteCommand({ TransactItems: this.items }));
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+        if (failed >= 0) throw this.onFailed[failed]?.() ?? error;
+        const contended = reasons.some((reason) => reason.Code === 'TransactionConflict');
+        if (!contended || attempt >= conflictRetries) throw error;
+        await sleep(20 * 2 ** attempt + Math.random() * 20);
+      }
+    }
+  }
+
+  private add(item: TransactItem, onConditionFailed?: OnConditionFailed): this {
+    this.items.push(item);
+    this.onFailed.push(onConditionFailed);
+    return this;
+  }
+}

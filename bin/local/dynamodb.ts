@@ -1,5 +1,6 @@
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tableDesign } from '../../lambdas/store/table';
@@ -47,7 +48,8 @@ export const startDynamo = async (options: { port: number; dataDir?: string }): 
     '-port',
     String(options.port),
     ...storage,
-  ]);
+    // DynamoDB Local writes a metadata file into its working directory; keep it out of the repo.
+  ], { cwd: options.dataDir ? path.resolve(options.dataDir) : os.tmpdir() });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));

@@ -7,6 +7,8 @@ const setupFiles = ['<rootDir>/test/support/env.ts'];
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Per-project testTimeout is not read by jest; this global one is.
+  testTimeout: 60000,
   projects: [
     {
       displayName: 'unit',
@@ -24,7 +26,6 @@ module.exports = {
       transformIgnorePatterns,
       setupFiles,
       testEnvironment: 'node',
-      testTimeout: 60000,
     },
     {
       displayName: 'integration',
@@ -35,7 +36,6 @@ module.exports = {
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/integration/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 60000,
     },
     {
       displayName: 'infra',
@@ -44,7 +44,6 @@ module.exports = {
       transformIgnorePatterns,
       setupFiles,
       testEnvironment: 'node',
-      testTimeout: 300000,
     },
   ],
 };

@@ -6,7 +6,7 @@ import { z } from 'zod';
  */
 const envSchema = z.object({
   TALLY_RUNTIME: z.enum(['aws', 'local']).default('aws'),
-  TALLY_TABLE_NAME: z.string().min(1),
+  TALLY_TABLE_NAME: z.string().min(1).optional(),
   TALLY_PUBLIC_URL: z.url().optional(),
   TALLY_RESYNC_QUEUE_URL: z.url().optional(),
   /** Local only: DynamoDB Local and the SQS server. */

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { config } from '../core/config';
+import { config, requireSetting } from '../core/config';
 
 let client: DynamoDBDocumentClient | undefined;
 
@@ -15,4 +15,4 @@ export const db = (): DynamoDBDocumentClient => {
   return client;
 };
 
-export const tableName = (): string => config().TALLY_TABLE_NAME;
+export const tableName = (): string => requireSetting('TALLY_TABLE_NAME');

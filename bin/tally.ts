@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { tallyApp } from '../lib/tally-app';
+
+tallyApp().app.synth();

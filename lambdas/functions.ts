@@ -32,6 +32,31 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/merchant', handler: 'get-merchant', access: merchantRead },
   { method: 'PATCH', path: '/v1/merchant/settings', handler: 'update-settings', access: merchant },
 
+  {
+    method: 'GET',
+    path: '/v1/connect/stripe/authorize',
+    handler: 'connect-authorize',
+    access: { table: 'readWrite', secrets: ['oauthStateKey', 'stripeSecretKeys', 'stripeConnectClientIds'] },
+  },
+  {
+    method: 'GET',
+    path: '/oauth/stripe/callback',
+    handler: 'oauth-callback',
+    access: { table: 'readWrite', secrets: ['oauthStateKey', 'stripeSecretKeys'] },
+  },
+  {
+    method: 'POST',
+    path: '/v1/connect/stripe/disconnect',
+    handler: 'connect-disconnect',
+    access: { table: 'readWrite', secrets: ['stripeSecretKeys', 'stripeConnectClientIds'] },
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/stripe',
+    handler: 'stripe-webhook',
+    access: { table: 'readWrite', secrets: ['stripeWebhookSecrets', 'stripeSecretKeys'] },
+  },
+
   { method: 'POST', path: '/v1/commission-plans', handler: 'create-plan', access: merchant },
   { method: 'GET', path: '/v1/commission-plans', handler: 'list-plans', access: merchantRead },
   { method: 'GET', path: '/v1/commission-plans/{id}', handler: 'get-plan', access: merchantRead },

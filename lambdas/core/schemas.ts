@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modeSchema } from './mode';
 
 /** Small zod building blocks shared by the aggregates' boundary schemas. */
 
@@ -13,3 +14,6 @@ export const pageQuery = z.object({
 });
 
 export const idParam = z.object({ id: z.string().min(1).max(64) });
+
+/** `?mode=live|test` on every read and action that is per Stripe mode; live unless asked. */
+export const modeQuery = z.object({ mode: modeSchema.default('live') });

@@ -39,12 +39,13 @@ const definitions = {
   stripeWebhookSecrets: {
     schema: z.preprocess(
       (value) => (typeof value === 'string' && !value.trim().startsWith('[') ? commaList(value) : value),
-      z.array(z.string().min(1)),
+      z.array(z.string().startsWith('whsec_')).min(1),
     ),
     fromEnv: (env: NodeJS.ProcessEnv) => commaList(env.STRIPE_WEBHOOK_SECRETS),
   },
   stripeAppSigningSecret: {
-    schema: z.string().min(1),
+    // The stack's placeholder must read as "not configured", not as a wrong signature.
+    schema: z.string().startsWith('absec_'),
     fromEnv: (env: NodeJS.ProcessEnv) => env.STRIPE_APP_SIGNING_SECRET,
   },
 } satisfies Record<SecretName, { schema: z.ZodType; fromEnv: (env: NodeJS.ProcessEnv) => unknown }>;

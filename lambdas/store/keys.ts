@@ -38,6 +38,10 @@ export const keys = {
   apiKey: (keyHash: string): Key => ({ pk: join('APIKEY', keyHash), sk: 'APIKEY' }),
   trackingKey: (trackingKey: string): Key => ({ pk: join('TRACKINGKEY', trackingKey), sk: 'TRACKINGKEY' }),
 
+  /** Single-use OAuth state nonce, with a TTL. */
+  oauthState: (nonce: string): Key => ({ pk: join('OAUTHSTATE', nonce), sk: 'OAUTHSTATE' }),
+  /** Marker that a Stripe event's effect is stored; written in the same transaction as the effect. */
+  stripeEvent: (eventId: string): Key => ({ pk: join('STRIPEEVENT', eventId), sk: 'EVENT' }),
   /** Claim on a Stripe account: one merchant per account and mode. */
   stripeAccount: (mode: Mode, accountId: string): Key => ({ pk: join('STRIPEACCOUNT', mode, accountId), sk: 'ACCOUNT' }),
 

@@ -1,0 +1,223 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import Stripe from 'stripe';
+import { ConflictError, UpstreamError, ValidationError } from '../core/errors';
+import { requireSetting } from '../core/config';
+import { logger } from '../core/logger';
+import type { Mode } from '../core/mode';
+import { getSecret } from '../core/secrets';
+import { get as getMerchant, type Merchant, type StripeConnection } from '../merchants/merchant';
+import { db, tableName } from '../store/db';
+import { keys } from '../store/keys';
+import { Transaction } from '../store/transaction';
+import { authorizeUrlFor, connectClientId, stripeFor } from '../stripe/client';
+import { newState, type StateProblem, verifyState } from './oauth-state';
+
+/** The record that ties a Stripe account (in one mode) to the merchant that connected it. */
+export interface AccountClaim {
+  merchantId: string;
+  mode: Mode;
+  accountId: string;
+  status: StripeConnection['status'];
+  connectedAt: string;
+  disconnectedAt?: string;
+}
+
+export const callbackPath = '/oauth/stripe/callback';
+
+/** Stripe's OAuth page for this merchant and mode, with a signed, single-use, expiring state. */
+export const authorizeUrl = async (merchantId: string, mode: Mode): Promise<{ url: string; expiresAt: string }> => {
+  await getMerchant(merchantId);
+  const { state, payload } = newState(merchantId, mode, await getSecret('oauthStateKey'), new Date());
+  await db().send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...keys.oauthState(payload.nonce), type: 'oauthState', merchantId, mode, expiresAt: payload.expiresAt },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  const url = authorizeUrlFor(await stripeFor(mode), {
+    response_type: 'code',
+    client_id: await connectClientId(mode),
+    scope: 'read_write',
+    state,
+    redirect_uri: `${requireSetting('TALLY_PUBLIC_URL')}${callbackPath}`,
+  });
+  return { url, expiresAt: new Date(payload.expiresAt * 1000).toISOString() };
+};
+
+const stateMessages: Record<StateProblem | 'used', string> = {
+  missing: 'The OAuth state is missing.',
+  malformed: 'The OAuth state is not one Tally issued.',
+  bad_signature: 'The OAuth state is not one Tally issued.',
+  expired: 'The OAuth state has expired; start the connection again.',
+  used: 'The OAuth state was already used; start the connection again.',
+};
+const invalidState = (problem: StateProblem | 'used') => new ValidationError(stateMessages[problem], undefined, 'oauth.invalid_state');
+
+/** Deletes the nonce, so a replayed redirect (or a second tab) cannot complete twice. */
+const consumeNonce = async (nonce: string, merchantId: string, mode: Mode) => {
+  try {
+    await db().send(
+      new DeleteCommand({
+        TableName: tableName(),
+        Key: keys.oauthState(nonce),
+        ConditionExpression: 'attribute_exists(pk) AND merchantId = :merchantId AND #mode = :mode',
+        ExpressionAttributeNames: { '#mode': 'mode' },
+        ExpressionAttributeValues: { ':merchantId': merchantId, ':mode': mode },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw invalidState('used');
+    throw error;
+  }
+};
+
+export type CallbackOutcome = { merchant: Merchant; mode: Mode } & ({ connected: StripeConnection } | { error: string });
+
+export interface CallbackInput {
+  code?: string;
+  state?: string;
+  error?: string;
+}
+
+/**
+ * Stripe's redirect back. The state is checked and spent before anything else, so a bad or
+ * replayed state never reaches the token exchange. Problems after that are the merchant's to see
+ * on their dashboard (`reason`), not a page of ours.
+ */
+export const completeOAuth = async (input: CallbackInput): Promise<CallbackOutcome> => {
+  const verified = verifyState(input.state, await getSecret('oauthStateKey'), new Date());
+  if (!verified.ok) throw invalidState(verified.problem);
+  const { merchantId, mode, nonce } = verified.payload;
+  await consumeNonce(nonce, merchantId, mode);
+  const merchant = await getMerchant(merchantId);
+
+  if (input.error) return { merchant, mode, error: input.error === 'access_denied' ? 'denied' : input.error };
+  if (!input.code) return { merchant, mode, error: 'missing_code' };
+
+  let token: Stripe.OAuthToken;
+  try {
+    token = await (await stripeFor(mode)).oauth.token({ grant_type: 'authorization_code', code: input.code });
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidGrantError) return { merchant, mode, error: 'invalid_grant' };
+    logger.error('OAuth token exchange failed', { error: error as Error, mode });
+    return { merchant, mode, error: 'stripe_error' };
+  }
+  const accountId = token.stripe_user_id;
+  if (!accountId) return { merchant, mode, error: 'stripe_error' };
+  if (token.livemode !== (mode === 'live')) return { merchant, mode, error: 'mode_mismatch' };
+
+  try {
+    const connected = await storeConnection(merchant, mode, accountId, token.scope);
+    logger.info('Stripe account connected', { merchantId, mode, accountId });
+    return { merchant: { ...merchant, stripe: { ...merchant.stripe, [mode]: connected } }, mode, connected };
+  } catch (error) {
+    if (error instanceof ConflictError) return { merchant, mode, error: 'conflict' };
+    throw error;
+  }
+};
+
+const accountTaken = () =>
+  new ConflictError('connection.account_taken', 'This Stripe account is connected to another merchant.');
+
+/**
+ * Claims the account for this merchant (free, already ours, or released by its last merchant) and
+ * records the connection on the profile, in one transaction. An account this merchant connected
+ * before in the mode is released, since a mode has one connection.
+ */
+const storeConnection = async (merchant: Merchant, mode: Mode, accountId: string, scope?: string): Promise<StripeConnection> => {
+  const connectedAt = new Date().toISOString();
+  const connection: StripeConnection = { accountId, status: 'connected', scope, connectedAt };
+  const claim: AccountClaim = { merchantId: merchant.id, mode, accountId, status: 'connected', connectedAt };
+  const transaction = new Transaction()
+    .put(
+      {
+        Item: { ...keys.stripeAccount(mode, accountId), type: 'accountClaim', ...claim },
+        ConditionExpression: 'attribute_not_exists(pk) OR merchantId = :merchantId OR #status = :disconnected',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':merchantId': merchant.id, ':disconnected': 'disconnected' },
+      },
+      accountTaken,
+    )
+    .update({
+      Key: keys.merchant(merchant.id),
+      UpdateExpression: 'SET #stripe.#mode = :connection',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#stripe': 'stripe', '#mode': mode },
+      ExpressionAttributeValues: { ':connection': connection },
+    });
+  const previous = merchant.stripe[mode];
+  if (previous && previous.accountId !== accountId && previous.status === 'connected')
+    releaseClaim(transaction, merchant.id, mode, previous.accountId, connectedAt);
+  await transaction.commit();
+  return connection;
+};
+
+const releaseClaim = (transaction: Transaction, merchantId: string, mode: Mode, accountId: string, at: string) =>
+  transaction.update({
+    Key: keys.stripeAccount(mode, accountId),
+    UpdateExpression: 'SET #status = :disconnected, disconnectedAt = :at',
+    ConditionExpression: 'merchantId = :merchantId',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':disconnected': 'disconnected', ':at': at, ':merchantId': merchantId },
+  });
+
+/**
+ * Adds the end of a connection to a transaction: the profile (only if it still shows this account
+ * connected) and the account claim. Events for the account are ignored from then on.
+ */
+export const endConnection = (transaction: Transaction, merchantId: string, mode: Mode, accountId: string, at: string) =>
+  transaction
+    .update(
+      {
+        Key: keys.merchant(merchantId),
+        UpdateExpression: 'SET #stripe.#mode.#status = :disconnected, #stripe.#mode.disconnectedAt = :at',
+        ConditionExpression: '#stripe.#mode.accountId = :accountId AND #stripe.#mode.#status = :connected',
+        ExpressionAttributeNames: { '#stripe': 'stripe', '#mode': mode, '#status': 'status' },
+        ExpressionAttributeValues: { ':disconnected': 'disconnected', ':connected': 'connected', ':at': at, ':accountId': accountId },
+      },
+      () => new ConflictError('connection.not_connected', `This Stripe account is no longer connected in ${mode} mode.`),
+    )
+    .update({
+      Key: keys.stripeAccount(mode, accountId),
+      UpdateExpression: 'SET #status = :disconnected, disconnectedAt = :at',
+      ConditionExpression: 'merchantId = :merchantId',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':disconnected': 'disconnected', ':at': at, ':merchantId': merchantId },
+    });
+
+/** Stripe says the account is not (or no longer) connected to the platform: the goal is reached. */
+const alreadyDisconnected = (error: unknown) =>
+  error instanceof Stripe.errors.StripeError &&
+  ((error as { code?: string }).code === 'invalid_client' || /not connected|no such/i.test(error.message));
+
+/**
+ * Deauthorizes at Stripe, then ends the connection. If Stripe fails, nothing changes here and the
+ * merchant sees why; the `account.application.deauthorized` event that follows is then ignored.
+ */
+export const disconnect = async (merchantId: string, mode: Mode): Promise<Merchant> => {
+  const merchant = await getMerchant(merchantId);
+  const connection = merchant.stripe[mode];
+  if (connection?.status !== 'connected')
+    throw new ConflictError('connection.not_connected', `No Stripe account is connected in ${mode} mode.`);
+  try {
+    await (await stripeFor(mode)).oauth.deauthorize({ client_id: await connectClientId(mode), stripe_user_id: connection.accountId });
+  } catch (error) {
+    if (!alreadyDisconnected(error)) {
+      logger.error('Stripe deauthorization failed', { error: error as Error, mode });
+      throw new UpstreamError('stripe_error', `Stripe could not disconnect the account: ${(error as Error).message}`);
+    }
+  }
+  const at = new Date().toISOString();
+  await endConnection(new Transaction(), merchantId, mode, connection.accountId, at).commit();
+  logger.info('Stripe account disconnected', { merchantId, mode, accountId: connection.accountId });
+  return getMerchant(merchantId);
+};
+
+export const findAccountClaim = async (mode: Mode, accountId: string): Promise<AccountClaim | undefined> => {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: tableName(), Key: keys.stripeAccount(mode, accountId), ConsistentRead: true }),
+  );
+  return Item as AccountClaim | undefined;
+};

@@ -1,0 +1,22 @@
+import type Stripe from 'stripe';
+import type { Mode } from '../core/mode';
+import type { AccountClaim } from '../connect/connection';
+import type { Transaction } from '../store/transaction';
+
+/**
+ * What an event handler gets: the merchant the event's account belongs to, and the transaction
+ * its effects go into. The intake commits that transaction together with the record that the
+ * event was processed, so an effect is never stored without the record, nor the record without it.
+ */
+export interface EventContext {
+  merchantId: string;
+  mode: Mode;
+  accountId: string;
+  claim: AccountClaim;
+  transaction: Transaction;
+}
+
+/** Returns a plain-English outcome ("commission reversed", "ignored: …"), logged once per event. */
+export type EventHandler<E extends Stripe.Event = Stripe.Event> = (event: E, context: EventContext) => Promise<string>;
+
+export type EventOfType<T extends Stripe.Event['type']> = Extract<Stripe.Event, { type: T }>;

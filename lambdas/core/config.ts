@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Plain (non-secret) configuration, read from the environment and validated once per cold start.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Stripe's two worlds. Every record belongs to one; test figures never touch live ones. */
 export const modes = ['live', 'test'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Money is an integer count of the currency's minor unit plus a lower-case ISO 4217 code. No

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { modeSchema } from './mode';
 
 /** Small zod building blocks shared by the aggregates' boundary schemas. */

@@ -1,5 +1,5 @@
 import { getSecret as getAwsSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { z } from 'zod';
+import * as z from 'zod';
 import { config } from './config';
 import { type SecretName, secretArnEnv } from './secret-names';
 

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Mode } from '../core/mode';

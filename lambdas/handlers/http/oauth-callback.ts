@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import * as Connect from '../../connect/connection';
 import { TallyError } from '../../core/errors';
 import { publicRoute } from '../../http/route';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConflictError } from '../../../lambdas/core/errors';
 import { publicRoute } from '../../../lambdas/http/route';
 import { redirect } from '../../../lambdas/http/response';

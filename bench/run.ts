@@ -1,0 +1,27 @@
+import { parseArgs } from 'node:util';
+import { coldStart } from './coldstart';
+
+/**
+ * `npm run bench [-- <name> …]`: runs the named benchmarks (all when none is named) and prints
+ * their figures. Benchmarks measure; they never fail on a threshold, because this machine is
+ * shared and noisy — each prints its target beside its figure for a person to judge.
+ */
+const benchmarks: Record<string, () => Promise<void>> = {
+  coldstart: coldStart,
+};
+
+const main = async () => {
+  const { positionals } = parseArgs({ allowPositionals: true });
+  const names = positionals.length ? positionals : Object.keys(benchmarks);
+  for (const name of names) {
+    const run = benchmarks[name];
+    if (!run) throw new Error(`No benchmark "${name}"; there are: ${Object.keys(benchmarks).join(', ') || 'none yet'}`);
+    console.log(`\n== ${name} ==`);
+    await run();
+  }
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -9,6 +9,7 @@ import { invoke, loadHandler } from './lambda-runtime';
 import { localPages } from './local-pages';
 import { startSchedule } from './scheduler';
 import { createQueue, type QueueUrls, startPoller, startSqs } from './sqs';
+import { registerWebhookEndpoints, startEmulator, usesRealStripe } from './stripe';
 
 export interface LocalStackOptions {
   port: number;
@@ -17,6 +18,8 @@ export interface LocalStackOptions {
   dataDir?: string;
   dynamoPort?: number;
   sqsPort?: number;
+  /** The Stripe emulator's port, used unless Stripe keys are given in the environment. */
+  emulatorPort?: number;
   publicUrl?: string;
   operatorKey?: string;
   /** Overrides every schedule's rate, so a developer can watch it fire. */
@@ -32,6 +35,8 @@ export interface LocalStack {
   dynamoEndpoint: string;
   sqsEndpoint: string;
   queues: Record<QueueName, QueueUrls>;
+  /** Undefined when the stack talks to Stripe itself. */
+  emulatorUrl?: string;
   demo: DemoMerchant;
   stop(): Promise<void>;
 }
@@ -100,7 +105,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     for (const name of Object.keys(queues) as QueueName[]) queueUrls[name] = await createQueue(sqs.client, name, 'tally');
 
     const operatorKey = options.operatorKey ?? state.operatorKey ?? secret();
-    const oauthStateKey = state.oauthStateKey ?? secret();
+    const oauthStateKey = process.env.TALLY_OAUTH_STATE_KEY ?? state.oauthStateKey ?? secret();
     // The handlers read their configuration from the environment at cold start, as in Lambda.
     Object.assign(process.env, {
       TALLY_RUNTIME: 'local',
@@ -114,6 +119,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
     });
+
+    let emulatorUrl: string | undefined;
+    if (!usesRealStripe(process.env)) {
+      const { emulator, env } = await startEmulator(options.emulatorPort ?? 0);
+      stops.push(() => emulator.stop());
+      Object.assign(process.env, env);
+      emulatorUrl = emulator.url;
+    }
 
     let publicUrl = options.publicUrl;
     const pages: LocalPage[] = [];
@@ -146,6 +159,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       return { name: scheduled.handler, fire: schedule.fire };
     });
     pages.push(...localPages({ schedules }));
+    if (emulatorUrl) process.env.STRIPE_WEBHOOK_SECRETS = (await registerWebhookEndpoints(emulatorUrl, `${api.url}/webhooks/stripe`)).join(',');
 
     const demo = await ensureDemoMerchant(api.url, operatorKey, state.demo);
     writeState(options.dataDir, { operatorKey, oauthStateKey, demo });
@@ -158,6 +172,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       dynamoEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       queues: queueUrls,
+      emulatorUrl,
       demo,
       stop,
     };

@@ -1,14 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import type { SpawnedStack } from '../support/spawn-stack';
 
 export default async function globalTeardown(): Promise<void> {
-  const child = (globalThis as Record<string, unknown>).__tallyStack as ChildProcess | undefined;
-  if (!child || child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+  await ((globalThis as Record<string, unknown>).__tallyStack as SpawnedStack | undefined)?.stop();
 }

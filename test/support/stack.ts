@@ -12,6 +12,7 @@ export interface StackDescription {
   dynamoEndpoint: string;
   sqsEndpoint: string;
   queues: Record<string, QueueUrls>;
+  emulatorUrl: string;
   demo: { merchantId: string; apiKey: string; trackingKey: string };
 }
 
@@ -38,4 +39,15 @@ export const dynamo = (): DynamoDBDocumentClient => {
     }),
   );
   return documentClient;
+};
+
+/** Points code from lambdas/ that a test runs in its own process (store, stats) at the stack's table. */
+export const useStackTable = (): void => {
+  Object.assign(process.env, {
+    TALLY_TABLE_NAME: stack().tableName,
+    TALLY_DYNAMODB_ENDPOINT: stack().dynamoEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
 };

@@ -1,0 +1,65 @@
+import { createHmac } from 'node:crypto';
+import Stripe from 'stripe';
+import { EmulatorControl } from '../../bin/stripe-emulator/client';
+import { emulatorCredentials } from '../../bin/stripe-emulator/defaults';
+import { stripeApiVersion } from '../../lambdas/stripe/client';
+import { api } from './api';
+import { stack } from './stack';
+import type { TestMerchant } from './factories';
+
+type Mode = 'live' | 'test';
+
+let control: EmulatorControl | undefined;
+export const emulator = (): EmulatorControl => (control ??= new EmulatorControl(stack().emulatorUrl));
+
+/** The platform's SDK client against the emulator, as a merchant's own scripts would use Stripe. */
+export const stripeClient = (mode: Mode = 'test'): Stripe => {
+  const { hostname, port } = new URL(stack().emulatorUrl);
+  return new Stripe(emulatorCredentials.secretKeys[mode], { apiVersion: stripeApiVersion, host: hostname, port: Number(port), protocol: 'http' });
+};
+
+/** Follows Stripe's OAuth redirect by hand and returns where Tally finally sends the merchant. */
+export const connectStripe = async (
+  merchant: TestMerchant,
+  mode: Mode = 'test',
+  authorizeParams: Record<string, string> = {},
+): Promise<{ location: URL; accountId?: string }> => {
+  const authorize = await api('GET', '/v1/connect/stripe/authorize', { key: merchant.apiKey, query: { mode } });
+  if (authorize.status !== 200) throw new Error(`authorize: ${authorize.status} ${JSON.stringify(authorize.body)}`);
+  const url = new URL(authorize.body.url);
+  for (const [name, value] of Object.entries(authorizeParams)) url.searchParams.set(name, value);
+  const atStripe = await fetch(url, { redirect: 'manual' });
+  const callback = atStripe.headers.get('location');
+  if (atStripe.status !== 302 || !callback) throw new Error(`Stripe's authorize page answered ${atStripe.status}`);
+  const atTally = await fetch(callback, { redirect: 'manual' });
+  const location = new URL(atTally.headers.get('location') ?? 'about:blank');
+  const me = await api('GET', '/v1/merchant', { key: merchant.apiKey });
+  return { location, accountId: me.body.stripe[mode]?.accountId };
+};
+
+/** A merchant with a connected Stripe account in the given mode. */
+export const connectedMerchant = async (merchant: TestMerchant, mode: Mode = 'test'): Promise<string> => {
+  const { location, accountId } = await connectStripe(merchant, mode);
+  if (location.searchParams.get('stripe') !== 'connected' || !accountId) throw new Error(`connect failed: ${location}`);
+  return accountId;
+};
+
+/** The signing secret the local stack registered for a mode, to sign events by hand. */
+export const webhookSecret = async (mode: Mode): Promise<string> => {
+  const endpoints = await emulator().webhookEndpoints({ mode });
+  const secret = endpoints.find((endpoint) => endpoint.url.endsWith('/webhooks/stripe') && endpoint.connect)?.secret;
+  if (!secret) throw new Error(`No webhook endpoint registered in ${mode} mode`);
+  return secret;
+};
+
+export const signPayload = (payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string =>
+  `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${payload}`).digest('hex')}`;
+
+/** Posts an event straight to Tally's webhook, signed as Stripe signs it. */
+export const postEvent = async (event: object, options: { secret: string; timestamp?: number; signature?: string }) => {
+  const payload = JSON.stringify(event);
+  return api('POST', '/webhooks/stripe', {
+    rawBody: payload,
+    headers: { 'content-type': 'application/json', 'stripe-signature': options.signature ?? signPayload(payload, options.secret, options.timestamp) },
+  });
+};

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { coldStart } from './coldstart';
+import { resyncBenchmark } from './resync';
+import { statsReads } from './stats';
+import { webhooksBenchmark } from './webhooks';
 
 /**
  * `npm run bench [-- <name> …]`: runs the named benchmarks (all when none is named) and prints
@@ -8,6 +11,9 @@ import { coldStart } from './coldstart';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   coldstart: coldStart,
+  resync: resyncBenchmark,
+  stats: statsReads,
+  webhooks: webhooksBenchmark,
 };
 
 const main = async () => {

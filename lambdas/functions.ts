@@ -25,12 +25,14 @@ export interface HttpRoute {
 
 const merchant = { table: 'readWrite' } as const;
 const merchantRead = { table: 'read' } as const;
+/** Changes that may queue coupon syncs (auto-sync, resync requests). */
+const merchantSyncing = { table: 'readWrite', resyncQueue: 'send' } as const;
 
 export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/health', handler: 'health', access: {} },
   { method: 'POST', path: '/v1/merchants', handler: 'create-merchant', access: { table: 'readWrite', secrets: ['operatorKey'] } },
   { method: 'GET', path: '/v1/merchant', handler: 'get-merchant', access: merchantRead },
-  { method: 'PATCH', path: '/v1/merchant/settings', handler: 'update-settings', access: merchant },
+  { method: 'PATCH', path: '/v1/merchant/settings', handler: 'update-settings', access: merchantSyncing },
 
   {
     method: 'GET',
@@ -54,7 +56,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/webhooks/stripe',
     handler: 'stripe-webhook',
-    access: { table: 'readWrite', secrets: ['stripeWebhookSecrets', 'stripeSecretKeys'] },
+    access: { table: 'readWrite', resyncQueue: 'send', secrets: ['stripeWebhookSecrets', 'stripeSecretKeys'] },
   },
 
   { method: 'POST', path: '/v1/commission-plans', handler: 'create-plan', access: merchant },
@@ -62,11 +64,32 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/commission-plans/{id}', handler: 'get-plan', access: merchantRead },
   { method: 'PATCH', path: '/v1/commission-plans/{id}', handler: 'update-plan', access: merchant },
 
-  { method: 'POST', path: '/v1/affiliates', handler: 'create-affiliate', access: merchant },
+  { method: 'POST', path: '/v1/affiliates', handler: 'create-affiliate', access: merchantSyncing },
   { method: 'GET', path: '/v1/affiliates', handler: 'list-affiliates', access: merchantRead },
   { method: 'GET', path: '/v1/affiliates/{id}', handler: 'get-affiliate', access: merchantRead },
-  { method: 'PATCH', path: '/v1/affiliates/{id}', handler: 'update-affiliate', access: merchant },
-  { method: 'DELETE', path: '/v1/affiliates/{id}', handler: 'archive-affiliate', access: merchant },
+  { method: 'PATCH', path: '/v1/affiliates/{id}', handler: 'update-affiliate', access: merchantSyncing },
+  { method: 'DELETE', path: '/v1/affiliates/{id}', handler: 'archive-affiliate', access: merchantSyncing },
+
+  // Coupon sync (lambdas/coupon-sync/): the HTTP side only queues; the resync worker talks to Stripe.
+  { method: 'POST', path: '/v1/affiliates/{id}/resync', handler: 'resync-affiliate', access: merchantSyncing },
+  { method: 'POST', path: '/v1/coupon-resync', handler: 'start-coupon-resync', access: merchantSyncing },
+  { method: 'GET', path: '/v1/coupon-resync/{jobId}', handler: 'get-coupon-resync', access: merchantRead },
+
+  // The public tracking API (lambdas/tracking/): a merchant's website calls it with its tracking key.
+  { method: 'GET', path: '/v1/track/tally.js', handler: 'tracking-script', access: {} },
+  { method: 'POST', path: '/v1/track/visit', handler: 'track-visit', access: { table: 'readWrite' } },
+  { method: 'POST', path: '/v1/track/lead', handler: 'track-lead', access: { table: 'readWrite' } },
+  { method: 'OPTIONS', path: '/v1/track/{action}', handler: 'track-preflight', access: {} },
+
+  // The commission ledger (lambdas/ledger/): written by the webhook intake, read and paid out here.
+  { method: 'GET', path: '/v1/purchases', handler: 'list-purchases', access: merchantRead },
+  { method: 'GET', path: '/v1/commissions', handler: 'list-commissions', access: merchantRead },
+  { method: 'POST', path: '/v1/payouts', handler: 'create-payout', access: merchant },
+  { method: 'GET', path: '/v1/payouts', handler: 'list-payouts', access: merchantRead },
+
+  { method: 'GET', path: '/v1/stats', handler: 'get-stats', access: merchantRead },
+  { method: 'POST', path: '/stripe-app/stats', handler: 'stripe-app-stats', access: { table: 'read', secrets: ['stripeAppSigningSecret'] } },
+  { method: 'OPTIONS', path: '/stripe-app/stats', handler: 'stripe-app-preflight', access: {} },
 ];
 
 /** API Gateway's route key, as it appears in `event.routeKey`. */
@@ -92,8 +115,22 @@ export interface ScheduledFunction {
   access: Access;
 }
 
-export const queueConsumers: readonly QueueConsumer[] = [];
-export const scheduledFunctions: readonly ScheduledFunction[] = [];
+export const queueConsumers: readonly QueueConsumer[] = [
+  {
+    // Affiliates' coupon syncs and bulk resync fan-outs. Ten batches of ten in flight keep an
+    // account's shared pace (coupon-sync/pace.ts) busy without making any call wait long for its turn.
+    handler: 'coupon-resync',
+    queue: 'resync',
+    batchSize: 10,
+    maxConcurrency: 10,
+    timeoutSeconds: 60,
+    access: { table: 'readWrite', resyncQueue: 'send', secrets: ['stripeSecretKeys'] },
+  },
+];
+export const scheduledFunctions: readonly ScheduledFunction[] = [
+  // Webhooks report drift as it happens; once a day the drift repair catches whatever they missed.
+  { handler: 'coupon-drift-repair', rateMinutes: 24 * 60, timeoutSeconds: 60, access: { table: 'readWrite', resyncQueue: 'send' } },
+];
 
 /**
  * The queues, each with a dead-letter queue that receives a message after `maxReceiveCount`

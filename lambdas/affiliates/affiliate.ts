@@ -2,7 +2,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { randomInt } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
-import type { Mode } from '../core/mode';
+import { type Mode, modes } from '../core/mode';
+import { afterAffiliateChange } from '../coupon-sync/triggers';
+import { countStats } from '../stats/counters';
+import { batchGet } from '../store/batch';
 import { db, tableName } from '../store/db';
 import { type CodeKind, keys } from '../store/keys';
 import { type Page, type PageRequest, queryPage } from '../store/query';
@@ -35,7 +38,12 @@ export interface Affiliate {
   couponSync: Record<Mode, CouponSync>;
 }
 
-type StoredAffiliate = Affiliate & { merchantId: string; version: number };
+export type StoredAffiliate = Affiliate & {
+  merchantId: string;
+  version: number;
+  /** Outcomes the coupon sync recorded per mode; part of its idempotency keys (coupon-sync/sync.ts). */
+  couponSyncGenerations?: Partial<Record<Mode, number>>;
+};
 
 const toAffiliate = ({
   id, email, name, referralCode, couponCode, discount, commissionPlanId, status, createdAt, updatedAt, archivedAt, couponSync,
@@ -123,11 +131,14 @@ export const create = async (merchantId: string, input: CreateAffiliateInput): P
   claimCode(transaction, merchantId, affiliate.id, 'email', affiliate.email);
   if (couponCode) claimCode(transaction, merchantId, affiliate.id, 'coupon', couponCode);
   if (affiliate.commissionPlanId) requirePlan(transaction, merchantId, affiliate.commissionPlanId);
+  // An affiliate belongs to the program, not to a Stripe mode: it joins both modes' figures.
+  for (const mode of modes) countStats(transaction, { merchantId, mode, at: now, newAffiliates: 1 });
   await transaction.commit();
+  if (couponCode) await afterAffiliateChange(merchantId, affiliate.id);
   return toAffiliate(affiliate);
 };
 
-const getStored = async (merchantId: string, affiliateId: string): Promise<StoredAffiliate> => {
+export const getStored = async (merchantId: string, affiliateId: string): Promise<StoredAffiliate> => {
   const { Item } = await db().send(
     new GetCommand({ TableName: tableName(), Key: keys.affiliate(merchantId, affiliateId), ConsistentRead: true }),
   );
@@ -137,6 +148,15 @@ const getStored = async (merchantId: string, affiliateId: string): Promise<Store
 
 export const get = async (merchantId: string, affiliateId: string): Promise<Affiliate> =>
   toAffiliate(await getStored(merchantId, affiliateId));
+
+/** Several affiliates by ID, in the order asked; an ID that is not this merchant's is left out. */
+export const getMany = async (merchantId: string, affiliateIds: readonly string[]): Promise<Affiliate[]> => {
+  const found = await batchGet(affiliateIds.map((affiliateId) => keys.affiliate(merchantId, affiliateId)));
+  return affiliateIds.flatMap((affiliateId) => {
+    const item = found.get<StoredAffiliate>(keys.affiliate(merchantId, affiliateId));
+    return item ? [toAffiliate(item)] : [];
+  });
+};
 
 export const list = async (
   merchantId: string,
@@ -200,7 +220,16 @@ export const update = async (merchantId: string, affiliateId: string, patch: Upd
   }
   if (patch.commissionPlanId) requirePlan(transaction, merchantId, patch.commissionPlanId);
   await transaction.commit();
+  if (couponChanged) await afterAffiliateChange(merchantId, affiliateId);
   return toAffiliate(next);
+};
+
+/** The affiliate that holds a coupon code (any case), as its claim records it. */
+export const findByCouponCode = async (merchantId: string, couponCode: string): Promise<string | undefined> => {
+  const { Item } = await db().send(
+    new GetCommand({ TableName: tableName(), Key: keys.affiliateCode(merchantId, 'coupon', couponCode), ConsistentRead: true }),
+  );
+  return Item?.affiliateId as string | undefined;
 };
 
 /** Deleting archives: the ledger keeps pointing at the affiliate, and its codes stay reserved. */

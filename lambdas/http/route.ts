@@ -1,5 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors';
@@ -10,7 +10,7 @@ import { httpErrors } from './errors';
 import { type HttpResult, isHttpResult, json } from './response';
 
 /** Admin bodies are small; routes that take more (webhooks) say so. */
-const defaultMaxBodyBytes = 64 * 1024;
+export const defaultMaxBodyBytes = 64 * 1024;
 
 interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
   body?: B;
@@ -19,6 +19,8 @@ interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodTyp
   /** Status of a plain (non-HttpResult) return value. */
   status?: number;
   maxBodyBytes?: number;
+  /** Headers every response carries, errors included (CORS: a browser must be able to read a 400 too). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteRequest<B, Q, P> {
@@ -60,12 +62,20 @@ const parseJsonBody = (event: APIGatewayProxyEventV2, maxBytes: number): unknown
   }
 };
 
+/** Adds a route's own headers to whatever it answers, once http/errors.ts has made failures responses. */
+const routeHeaders = (headers: Record<string, string> = {}): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => {
+  const add = (request: Request<APIGatewayProxyEventV2, HttpResult>) => {
+    if (request.response) request.response = { ...request.response, headers: { ...request.response.headers, ...headers } };
+  };
+  return { after: add, onError: add };
+};
+
 /**
  * Builds a Lambda handler for one HTTP route: authenticate, then validate body, query and path
  * parameters with the route's zod schemas, then make the one core call. Errors of any step become
  * responses in http/errors.ts.
  */
-const defineRoute =
+export const defineRoute =
   <Extra extends object>(authenticate: Authenticate<Extra>) =>
   <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
     spec: RouteSpec<B, Q, P>,
@@ -73,6 +83,7 @@ const defineRoute =
   ) =>
     middy<APIGatewayProxyEventV2, HttpResult>()
       .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(routeHeaders(spec.headers))
       .use(httpErrors())
       .handler(async (event) => {
         const extra = await authenticate(event);

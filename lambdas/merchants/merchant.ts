@@ -4,6 +4,8 @@ import { NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Mode } from '../core/mode';
 import { httpUrl } from '../core/schemas';
+import { connectedModes } from '../coupon-sync/accounts';
+import * as CouponResyncJobs from '../coupon-sync/job';
 import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { Transaction } from '../store/transaction';
@@ -108,11 +110,24 @@ export const get = async (merchantId: string): Promise<Merchant> => {
   return toMerchant(Item as MerchantItem);
 };
 
+export interface SettingsUpdate {
+  settings: MerchantSettings;
+  /** The bulk resync that turning auto-sync on started (SPEC section 4; the article's "enable and Save"). */
+  resyncJob?: CouponResyncJobs.CouponResyncJob;
+}
+
 /**
  * Changes settings in one conditional write. A default plan must exist and be the merchant's own;
  * the auto-sync flag also maintains the merchant's entry in the list the scheduled resync reads.
+ * Turning auto-sync on starts a bulk resync in every connected mode — before the write, so that if
+ * it cannot start, nothing changed and the merchant can simply try again.
  */
-export const updateSettings = async (merchantId: string, patch: SettingsPatch): Promise<MerchantSettings> => {
+export const updateSettings = async (merchantId: string, patch: SettingsPatch): Promise<SettingsUpdate> => {
+  // Read only when the patch may turn auto-sync on: whether it does depends on what was there.
+  const before = patch.autoSyncCoupons ? await get(merchantId) : undefined;
+  const resyncModes = before && !before.settings.autoSyncCoupons ? connectedModes(before) : [];
+  const resyncJob = before && resyncModes.length > 0 ? await CouponResyncJobs.start(before, resyncModes, 'settings') : undefined;
+
   const names: Record<string, string> = { '#settings': 'settings' };
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -152,5 +167,5 @@ export const updateSettings = async (merchantId: string, patch: SettingsPatch): 
     );
   }
   await transaction.commit();
-  return (await get(merchantId)).settings;
+  return { settings: (await get(merchantId)).settings, ...(resyncJob ? { resyncJob } : {}) };
 };

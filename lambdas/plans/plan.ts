@@ -100,18 +100,53 @@ const defaultPlanId = async (merchantId: string) => (await getMerchant(merchantI
 const concurrentUpdate = () =>
   new ConflictError('plan.concurrent_update', 'The plan or the default changed while this update was made; retry.');
 
-/** Points the merchant's default at a plan, or clears it while that plan is still the default. */
-const setDefault = (transaction: Transaction, merchantId: string, planId: string | null, whileDefaultIs?: string) =>
+/**
+ * Where the merchant's profile keeps a copy of each plan: the ledger reads the profile with the
+ * rest of a purchase's items and needs the plans in that same read (one attribute per plan, so a
+ * plan write never rewrites the others).
+ */
+export const profilePlanAttribute = (planId: string): string => `plan#${planId}`;
+
+/** A plan as its profile copy holds it, or undefined when the profile has none (plans older than the copy). */
+export const planFromProfile = (profile: Record<string, unknown> | undefined, planId: string): Omit<StoredPlan, 'version'> | undefined =>
+  profile?.[profilePlanAttribute(planId)] as Omit<StoredPlan, 'version'> | undefined;
+
+interface DefaultChange {
+  to: string | null;
+  /** Only while this plan is still the default (clearing it). */
+  whileDefaultIs?: string;
+}
+
+/**
+ * Writes a plan's copy on the merchant's profile and, when asked, moves the default — one update,
+ * since a transaction may touch the profile only once.
+ */
+const updateProfile = (transaction: Transaction, merchantId: string, plan: StoredPlan, change?: DefaultChange) => {
+  const { version: _version, ...copy } = plan;
+  const names: Record<string, string> = { '#copy': profilePlanAttribute(plan.id) };
+  const values: Record<string, unknown> = { ':copy': copy };
+  const sets = ['#copy = :copy'];
+  let condition = 'attribute_exists(pk)';
+  if (change) {
+    Object.assign(names, { '#settings': 'settings', '#default': 'defaultCommissionPlanId' });
+    values[':planId'] = change.to;
+    sets.push('#settings.#default = :planId');
+    if (change.whileDefaultIs) {
+      condition += ' AND #settings.#default = :current';
+      values[':current'] = change.whileDefaultIs;
+    }
+  }
   transaction.update(
     {
       Key: keys.merchant(merchantId),
-      UpdateExpression: 'SET #settings.#default = :planId',
-      ConditionExpression: whileDefaultIs ? 'attribute_exists(pk) AND #settings.#default = :current' : 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#settings': 'settings', '#default': 'defaultCommissionPlanId' },
-      ExpressionAttributeValues: { ':planId': planId, ...(whileDefaultIs ? { ':current': whileDefaultIs } : {}) },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
-    whileDefaultIs ? concurrentUpdate : () => new NotFoundError('Merchant'),
+    change?.whileDefaultIs ? concurrentUpdate : () => new NotFoundError('Merchant'),
   );
+};
 
 /** The merchant's first plan becomes its default, so commissions start without another step. */
 export const create = async (merchantId: string, input: CreatePlanInput): Promise<CommissionPlan> => {
@@ -125,7 +160,7 @@ export const create = async (merchantId: string, input: CreatePlanInput): Promis
     Item: { ...keys.plan(merchantId, plan.id), type: 'plan', merchantId, ...plan },
     ConditionExpression: 'attribute_not_exists(pk)',
   });
-  if (becomesDefault) setDefault(transaction, merchantId, plan.id);
+  updateProfile(transaction, merchantId, plan, becomesDefault ? { to: plan.id } : undefined);
   await transaction.commit();
   return toPlan(plan, becomesDefault ? plan.id : currentDefault);
 };
@@ -199,15 +234,11 @@ export const update = async (merchantId: string, planId: string, patch: UpdatePl
     },
     concurrentUpdate,
   );
-  let nextDefault = defaultId;
-  if (isDefault === true && defaultId !== planId) {
-    setDefault(transaction, merchantId, planId);
-    nextDefault = planId;
-  }
-  if (isDefault === false && defaultId === planId) {
-    setDefault(transaction, merchantId, null, planId);
-    nextDefault = null;
-  }
+  let change: DefaultChange | undefined;
+  if (isDefault === true && defaultId !== planId) change = { to: planId };
+  if (isDefault === false && defaultId === planId) change = { to: null, whileDefaultIs: planId };
+  updateProfile(transaction, merchantId, next, change);
   await transaction.commit();
+  const nextDefault = change ? change.to : defaultId;
   return toPlan(next, nextDefault);
 };

@@ -1,7 +1,7 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../core/errors';
 import { db, tableName } from './db';
-import type { KeyQuery } from './keys';
+import type { KeyQuery, KeyRange } from './keys';
 import { type IndexName, tableDesign } from './table';
 
 export interface Page<T> {
@@ -85,4 +85,32 @@ export const queryPage = async <T>(query: PageQuery, page: PageRequest): Promise
   } while (startKey && items.length < page.limit);
 
   return { data: items, nextCursor: startKey ? encodeCursor(startKey) : null };
+};
+
+/** The items of a partition whose sort key lies in a range, one DynamoDB page at a time. */
+export async function* queryRangePages<T>(range: KeyRange): AsyncGenerator<T[]> {
+  let startKey: StartKey | undefined;
+  do {
+    const result = await db().send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#pk': tableDesign.partitionKey, '#sk': tableDesign.sortKey },
+        ExpressionAttributeValues: { ':pk': range.pk, ':from': range.skFrom, ':to': range.skTo },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    yield (result.Items ?? []) as T[];
+    startKey = result.LastEvaluatedKey as StartKey | undefined;
+  } while (startKey);
+}
+
+/**
+ * Every item of a partition whose sort key lies in a range, in memory. For ranges whose size the
+ * caller bounds (a period's counters); a walk over a merchant's whole history takes the pages.
+ */
+export const queryRange = async <T>(range: KeyRange): Promise<T[]> => {
+  const items: T[] = [];
+  for await (const page of queryRangePages<T>(range)) items.push(...page);
+  return items;
 };

@@ -23,6 +23,7 @@ const conflictRetries = 4;
 export class Transaction {
   private readonly items: TransactItem[] = [];
   private readonly onFailed: (OnConditionFailed | undefined)[] = [];
+  private readonly beforeCommitHooks: (() => void)[] = [];
 
   put(put: Omit<Put, 'TableName'>, onConditionFailed?: OnConditionFailed): this {
     return this.add({ Put: { TableName: tableName(), ...put } }, onConditionFailed);
@@ -40,11 +41,21 @@ export class Transaction {
     return this.add({ ConditionCheck: { TableName: tableName(), ...check } }, onConditionFailed);
   }
 
+  /**
+   * Runs once, just before the first commit attempt. For writers that merge several contributions
+   * into one item (stats counters): DynamoDB refuses a transaction that touches an item twice.
+   */
+  beforeCommit(hook: () => void): this {
+    this.beforeCommitHooks.push(hook);
+    return this;
+  }
+
   get size(): number {
     return this.items.length;
   }
 
   async commit(): Promise<void> {
+    for (const hook of this.beforeCommitHooks.splice(0)) hook();
     if (this.items.length === 0) return;
     if (this.items.length > maxItems) throw new Error(`A transaction holds at most ${maxItems} items`);
     for (let attempt = 0; ; attempt++) {

@@ -1,6 +1,8 @@
 import type Stripe from 'stripe';
 import type { Mode } from '../core/mode';
 import type { AccountClaim } from '../connect/connection';
+import type { ItemLookup } from '../store/batch';
+import type { Key } from '../store/keys';
 import type { Transaction } from '../store/transaction';
 
 /**
@@ -14,6 +16,13 @@ export interface EventContext {
   accountId: string;
   claim: AccountClaim;
   transaction: Transaction;
+  /**
+   * Reads items by key (consistent reads, one BatchGetItem for up to 100 keys), adding to `into`
+   * when given. The handler's first read also brings the account claim and the processed-event
+   * record, so a handler that reads once costs one call in all, not three; if the event turns out
+   * to be a duplicate or its connection ended, the read throws and the intake answers for it.
+   */
+  read(keys: readonly Key[], into?: ItemLookup): Promise<ItemLookup>;
 }
 
 /** Returns a plain-English outcome ("commission reversed", "ignored: …"), logged once per event. */

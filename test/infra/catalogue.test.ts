@@ -7,8 +7,9 @@ import { actionsOf, statementsOf, synth } from './synth';
 jest.setTimeout(60_000);
 
 /**
- * The real catalogue has no queue consumer or schedule yet, so these tests deploy fake ones. Entries are
- * resolved under lambdas/handlers/<kind>/, hence the `../http/` detour to reuse an existing handler.
+ * These tests deploy fake entries, so the wiring is checked apart from the real ones (coupon-sync.test.ts
+ * checks those). Entries are resolved under lambdas/handlers/<kind>/, hence the `../http/` detour to
+ * reuse an existing handler.
  */
 const consumer: QueueConsumer = {
   handler: '../http/health',

@@ -4,7 +4,7 @@ import { api } from '../support/api';
 import { createMerchant } from '../support/factories';
 import { testOAuthStateKey } from '../support/spawn-stack';
 import { dynamo, stack } from '../support/stack';
-import { connectStripe, connectedMerchant, emulator } from '../support/stripe';
+import { connectStripe, connectedMerchant, emulator, withFault } from '../support/stripe';
 
 const tokenExchanges = () => emulator().requestCount({ method: 'POST', path: '/oauth/token' });
 
@@ -142,14 +142,11 @@ describe('disconnect', () => {
   it('leaves the connection unchanged and says why when Stripe fails', async () => {
     const merchant = await createMerchant();
     const accountId = await connectedMerchant(merchant);
-    await emulator().setFaults([{ share500: 1, match: { pathPrefix: '/oauth/deauthorize' } }]);
-    try {
+    await withFault({ share500: 1, match: { pathPrefix: '/oauth/deauthorize' } }, async () => {
       const response = await api('POST', '/v1/connect/stripe/disconnect', { key: merchant.apiKey, query: { mode: 'test' } });
       expect(response.status).toBe(502);
       expect(response.body.error.type).toBe('stripe_error');
-    } finally {
-      await emulator().setFaults([]);
-    }
+    });
     expect((await api('GET', '/v1/merchant', { key: merchant.apiKey })).body.stripe.test).toMatchObject({ accountId, status: 'connected' });
   });
 });

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import Stripe from 'stripe';
 import { EmulatorControl } from '../../bin/stripe-emulator/client';
+import type { FaultRuleInput } from '../../bin/stripe-emulator/config';
 import { emulatorCredentials } from '../../bin/stripe-emulator/defaults';
 import { stripeApiVersion } from '../../lambdas/stripe/client';
 import { api } from './api';
@@ -16,6 +17,23 @@ export const emulator = (): EmulatorControl => (control ??= new EmulatorControl(
 export const stripeClient = (mode: Mode = 'test'): Stripe => {
   const { hostname, port } = new URL(stack().emulatorUrl);
   return new Stripe(emulatorCredentials.secretKeys[mode], { apiVersion: stripeApiVersion, host: hostname, port: Number(port), protocol: 'http' });
+};
+
+/**
+ * Runs `body` with one more emulator fault rule, then removes just that rule: test files share the
+ * emulator, so a test never replaces the rules others may have set.
+ */
+export const withFault = async <T>(rule: FaultRuleInput, body: () => Promise<T>): Promise<T> => {
+  const { faults } = await emulator().setFaults([...(await emulator().config()).faults, rule]);
+  // Compared as the emulator stored it (with its defaults filled in), the last rule is ours.
+  const ours = JSON.stringify(faults.at(-1));
+  try {
+    return await body();
+  } finally {
+    const now = (await emulator().config()).faults;
+    const index = now.findIndex((existing) => JSON.stringify(existing) === ours);
+    await emulator().setFaults(now.filter((_, i) => i !== index));
+  }
 };
 
 /** Follows Stripe's OAuth redirect by hand and returns where Tally finally sends the merchant. */

@@ -1,6 +1,7 @@
 import { merchantRoute } from '../../http/route';
 import * as Merchants from '../../merchants/merchant';
 
-export const handler = merchantRoute({ body: Merchants.settingsPatchInput }, async ({ merchantId, body }) => ({
-  settings: await Merchants.updateSettings(merchantId, body),
-}));
+/** `{settings, resyncJob?}`: turning auto-sync on starts a bulk resync. */
+export const handler = merchantRoute({ body: Merchants.settingsPatchInput }, ({ merchantId, body }) =>
+  Merchants.updateSettings(merchantId, body),
+);

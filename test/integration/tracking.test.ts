@@ -1,0 +1,175 @@
+import { keys } from '../../lambdas/store/keys';
+import { trackingLimits } from '../../lambdas/tracking/limits';
+import { trackingScript } from '../../lambdas/tracking/script';
+import { api } from '../support/api';
+import { createAffiliate, createMerchant, type TestMerchant } from '../support/factories';
+import { newVisitorId, storedItem, track } from '../support/tracking';
+
+/** Today's figure of the merchant's stats, as its admin reads them. */
+const statsFigure = async (merchant: TestMerchant, mode: 'live' | 'test', figure: 'visits' | 'leads') => {
+  const today = new Date().toISOString().slice(0, 10);
+  return (await api('GET', '/v1/stats', { key: merchant.apiKey, query: { mode, from: today, to: today } })).body[figure];
+};
+
+describe('lead tracking API', () => {
+  let merchant: TestMerchant;
+  let affiliate: { id: string; referralCode: string };
+  beforeAll(async () => {
+    merchant = await createMerchant();
+    await api('PATCH', '/v1/merchant/settings', { key: merchant.apiKey, body: { cookieWindowDays: 30 } });
+    affiliate = await createAffiliate(merchant, { referralCode: 'Ada-Ref' });
+  });
+
+  it('records a referral visit in its mode, answering the cookie window to any origin', async () => {
+    const visitorId = newVisitorId();
+    const response = await track('visit', {
+      trackingKey: merchant.trackingKey,
+      visitorId,
+      affiliateCode: 'ada-ref',
+      url: 'https://shop.example/pricing?email=someone@example.com',
+      referrer: 'https://blog.example/review',
+    });
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ accepted: true, cookieWindowDays: 30 });
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await storedItem(keys.visitor(merchant.merchantId, 'live', visitorId))).toMatchObject({
+      affiliateId: affiliate.id,
+      referralCode: 'ada-ref',
+      landingPage: 'https://shop.example/pricing',
+      referrer: 'https://blog.example/review',
+      expiresAt: expect.any(Number),
+    });
+    expect(await storedItem(keys.visitor(merchant.merchantId, 'test', visitorId))).toBeUndefined();
+  });
+
+  it('answers the browser preflight of its two routes', async () => {
+    const preflight = await api('OPTIONS', '/v1/track/lead', { headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(204);
+    expect(Object.fromEntries(preflight.headers)).toMatchObject({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': 'content-type',
+    });
+    expect((await api('OPTIONS', '/v1/track/anything')).status).toBe(404);
+  });
+
+  it('answers alike whether the code exists or not, and stores nothing for an unknown or archived one', async () => {
+    const archived = await createAffiliate(merchant);
+    await api('DELETE', `/v1/affiliates/${archived.id}`, { key: merchant.apiKey });
+    for (const affiliateCode of ['no-such-code', archived.referralCode, undefined]) {
+      const visitorId = newVisitorId();
+      const response = await track('visit', { trackingKey: merchant.trackingKey, visitorId, affiliateCode });
+      expect(response.status).toBe(202);
+      expect(response.body).toEqual({ accepted: true, cookieWindowDays: 30 });
+      expect(await storedItem(keys.visitor(merchant.merchantId, 'live', visitorId))).toBeUndefined();
+    }
+  });
+
+  it("credits a lead to the visitor's referral visit, in the visit's mode only", async () => {
+    const own = await createMerchant();
+    const ada = await createAffiliate(own);
+    const visitorId = newVisitorId();
+    await track('visit', { trackingKey: own.trackingKey, visitorId, affiliateCode: ada.referralCode, mode: 'test' });
+
+    const lead = await track('lead', { trackingKey: own.trackingKey, visitorId, email: 'Lead.One@Example.com', mode: 'test' });
+    expect(lead.status).toBe(202);
+    expect(lead.body).toEqual({ accepted: true });
+    expect(await storedItem(keys.emailLead(own.merchantId, 'test', 'lead.one@example.com'))).toMatchObject({
+      affiliateId: ada.id,
+      via: 'visitor',
+      visitorId,
+      email: 'Lead.One@Example.com',
+    });
+
+    await track('lead', { trackingKey: own.trackingKey, visitorId, email: 'lead.two@example.com' });
+    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'lead.two@example.com'))).toBeUndefined();
+  });
+
+  it('credits a lead to a code sent with it, and remembers the Stripe customer it names', async () => {
+    const own = await createMerchant();
+    const ada = await createAffiliate(own);
+    await track('lead', { trackingKey: own.trackingKey, email: 'coded@example.com', affiliateCode: ada.referralCode, stripeCustomerId: 'cus_Coded123' });
+    const expected = { affiliateId: ada.id, via: 'code', stripeCustomerId: 'cus_Coded123' };
+    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'coded@example.com'))).toMatchObject(expected);
+    expect(await storedItem(keys.customerLead(own.merchantId, 'live', 'cus_Coded123'))).toMatchObject(expected);
+  });
+
+  it('counts visits each time, and a lead once however often the site sends it', async () => {
+    const own = await createMerchant();
+    const ada = await createAffiliate(own);
+    const visitorId = newVisitorId();
+    for (let i = 0; i < 2; i++) await track('visit', { trackingKey: own.trackingKey, visitorId, affiliateCode: ada.referralCode });
+    for (let i = 0; i < 3; i++) await track('lead', { trackingKey: own.trackingKey, visitorId, email: 'repeat@example.com' });
+    await track('lead', { trackingKey: own.trackingKey, email: 'nobody-referred@example.com' });
+    expect(await statsFigure(own, 'live', 'visits')).toBe(2);
+    expect(await statsFigure(own, 'live', 'leads')).toBe(1);
+    expect(await statsFigure(own, 'test', 'visits')).toBe(0);
+    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'nobody-referred@example.com'))).toBeUndefined();
+  });
+
+  it('refuses bad input with 400 that a browser can read, and stores nothing', async () => {
+    const visitorId = newVisitorId();
+    for (const body of [
+      { trackingKey: merchant.trackingKey, visitorId, affiliateCode: 'ada-ref', affiliateId: affiliate.id },
+      { trackingKey: merchant.trackingKey, visitorId, affiliateCode: 'ada-ref', url: 'javascript:alert(1)' },
+      { trackingKey: merchant.trackingKey, visitorId, affiliateCode: 'ada-ref', mode: 'staging' },
+    ]) {
+      const response = await track('visit', body);
+      expect(response.status).toBe(400);
+      expect(response.body.error.type).toBe('validation_error');
+      expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    }
+    const notJson = await api('POST', '/v1/track/lead', { rawBody: 'email=ada@example.com', headers: { 'content-type': 'text/plain' } });
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.type).toBe('invalid_json');
+    expect(await storedItem(keys.visitor(merchant.merchantId, 'live', visitorId))).toBeUndefined();
+  });
+
+  it('refuses a body over 8 KB with 413, and an unknown tracking key with 401, both readable cross-origin', async () => {
+    const large = await track('visit', { trackingKey: merchant.trackingKey, visitorId: newVisitorId(), padding: 'x'.repeat(9000) });
+    expect(large.status).toBe(413);
+    expect(large.headers.get('access-control-allow-origin')).toBe('*');
+    const unknown = await track('visit', { trackingKey: 'tally_pk_NotAKeyOfAnyMerchant00', visitorId: newVisitorId() });
+    expect(unknown.status).toBe(401);
+    expect(unknown.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it("never writes with one merchant's key for another merchant's affiliate", async () => {
+    const other = await createMerchant();
+    const theirs = await createAffiliate(other, { referralCode: 'only-theirs' });
+    const visitorId = newVisitorId();
+    await track('visit', { trackingKey: merchant.trackingKey, visitorId, affiliateCode: theirs.referralCode });
+    await track('lead', { trackingKey: merchant.trackingKey, email: 'crossed@example.com', affiliateCode: theirs.referralCode });
+    for (const owner of [merchant.merchantId, other.merchantId]) {
+      expect(await storedItem(keys.visitor(owner, 'live', visitorId))).toBeUndefined();
+      expect(await storedItem(keys.emailLead(owner, 'live', 'crossed@example.com'))).toBeUndefined();
+    }
+  });
+
+  it('limits one client to a number of calls a minute, and stores nothing it refuses', async () => {
+    const own = await createMerchant();
+    const ada = await createAffiliate(own);
+    // Keep the burst inside one fixed window.
+    const second = new Date().getUTCSeconds();
+    if (second > 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    const statuses: number[] = [];
+    for (let i = 0; i < trackingLimits.perClientIp; i++)
+      statuses.push((await track('lead', { trackingKey: own.trackingKey, email: `burst${i}@example.com` })).status);
+    expect(statuses.every((status) => status === 202)).toBe(true);
+
+    const visitorId = newVisitorId();
+    const refused = await track('visit', { trackingKey: own.trackingKey, visitorId, affiliateCode: ada.referralCode });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.type).toBe('rate_limited');
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await storedItem(keys.visitor(own.merchantId, 'live', visitorId))).toBeUndefined();
+  });
+
+  it('serves the tracking script for websites to paste', async () => {
+    const response = await api('GET', '/v1/track/tally.js');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('public, max-age=3600');
+    expect(response.body).toBe(trackingScript);
+  });
+});

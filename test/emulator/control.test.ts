@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { EmulatorControlError } from '../../bin/stripe-emulator/client';
-import { emulatorCredentials, rejection, startHarness, startReceiver, type Harness, type Receiver } from './support';
+import { emulatorCredentials, rejection, useHarnessAndReceiver, type Harness, type Receiver } from './support';
 
 describe('Stripe emulator: control API, request log and simulations', () => {
   let h: Harness;
@@ -8,18 +8,8 @@ describe('Stripe emulator: control API, request log and simulations', () => {
   let account: string;
   let secret: string;
 
-  beforeAll(async () => {
-    h = await startHarness();
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await h.stop();
-    await receiver.stop();
-  });
+  useHarnessAndReceiver((started) => ({ h, receiver } = started));
   beforeEach(async () => {
-    await h.control.reset();
-    receiver.received.length = 0;
-    receiver.respond = () => 200;
     account = await h.connect();
     secret = (await h.control.registerWebhookEndpoint({ url: receiver.url, connect: true })).secret;
   });

@@ -1,22 +1,13 @@
 import Stripe from 'stripe';
-import { rejection, startHarness, startReceiver, type Harness, type Receiver } from './support';
+import { rejection, useHarnessAndReceiver, type Harness, type Receiver } from './support';
 
 describe('Stripe emulator: coupons', () => {
   let h: Harness;
   let receiver: Receiver;
   let account: string;
 
-  beforeAll(async () => {
-    h = await startHarness();
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await h.stop();
-    await receiver.stop();
-  });
+  useHarnessAndReceiver((started) => ({ h, receiver } = started));
   beforeEach(async () => {
-    await h.control.reset();
-    receiver.received.length = 0;
     account = await h.connect();
   });
 

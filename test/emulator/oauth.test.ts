@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { authorizeRedirect, authorizeUrl, emulatorCredentials, rejection, startHarness, startReceiver, type Harness, type Receiver } from './support';
+import { authorizeRedirect, authorizeUrl, emulatorCredentials, rejection, useHarnessAndReceiver, type Harness, type Receiver } from './support';
 
 const clientIds = emulatorCredentials.connectClientIds;
 
@@ -7,19 +7,7 @@ describe('Stripe emulator: Connect OAuth', () => {
   let h: Harness;
   let receiver: Receiver;
 
-  beforeAll(async () => {
-    h = await startHarness();
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await h.stop();
-    await receiver.stop();
-  });
-  beforeEach(async () => {
-    await h.control.reset();
-    receiver.received.length = 0;
-    receiver.respond = () => 200;
-  });
+  useHarnessAndReceiver((started) => ({ h, receiver } = started));
 
   it('approves at once and redirects to redirect_uri with a code and the state', async () => {
     const redirect = await authorizeRedirect(h.emulator, { client_id: clientIds.test, state: 'opaque-state' });

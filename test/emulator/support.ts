@@ -89,6 +89,29 @@ export async function startReceiver(): Promise<Receiver> {
   return receiver;
 }
 
+/**
+ * Jest hooks for a describe block that needs an emulator and a webhook receiver: both started once,
+ * and before each test the emulator reset and the receiver emptied and answering 200. `assign`
+ * hands them to the block's own variables.
+ */
+export function useHarnessAndReceiver(assign: (started: { h: Harness; receiver: Receiver }) => void): void {
+  let started: { h: Harness; receiver: Receiver } | undefined;
+  beforeAll(async () => {
+    started = { h: await startHarness(), receiver: await startReceiver() };
+    assign(started);
+  });
+  afterAll(async () => {
+    await started?.h.stop();
+    await started?.receiver.stop();
+  });
+  beforeEach(async () => {
+    if (!started) return;
+    await started.h.control.reset();
+    started.receiver.received.length = 0;
+    started.receiver.respond = () => 200;
+  });
+}
+
 /** The thrown value of a promise expected to reject. */
 export async function rejection(promise: Promise<unknown>): Promise<Stripe.errors.StripeError> {
   try {

@@ -1,24 +1,14 @@
 import Stripe from 'stripe';
 import { EMULATOR_API_VERSION } from '../../bin/stripe-emulator/defaults';
-import { rejection, startHarness, startReceiver, type Harness, type Receiver } from './support';
+import { rejection, startHarness, startReceiver, useHarnessAndReceiver, type Harness, type Receiver } from './support';
 
 describe('Stripe emulator: webhook endpoints and signed delivery', () => {
   let h: Harness;
   let receiver: Receiver;
 
-  beforeAll(async () => {
-    h = await startHarness();
-    receiver = await startReceiver();
-  });
-  afterAll(async () => {
-    await h.stop();
-    await receiver.stop();
-  });
+  useHarnessAndReceiver((started) => ({ h, receiver } = started));
   beforeEach(async () => {
-    await h.control.reset();
     await h.control.setDeliveryPolicy({ initialDelayMs: 20, backoffFactor: 2, maxAttempts: 4 });
-    receiver.received.length = 0;
-    receiver.respond = () => 200;
   });
 
   it('returns the signing secret once, at creation, and records the api_version', async () => {

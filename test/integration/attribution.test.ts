@@ -4,31 +4,21 @@ import { api } from '../support/api';
 import { fakeBrowser } from '../support/browser';
 import { createAffiliate, createMerchant, type TestMerchant } from '../support/factories';
 import { stack } from '../support/stack';
-import { connectedMerchant, emulator, postEvent, stripeClient, webhookSecret } from '../support/stripe';
+import { connectedMerchant, emulator, postEvent, stripeClient, stripeEvent, webhookSecret } from '../support/stripe';
 import { newVisitorId, storedItem, track } from '../support/tracking';
 
 type Mode = 'live' | 'test';
 
 const newCustomerId = () => `cus_${randomBytes(7).toString('hex')}`;
 
-/** A signed customer event as Stripe sends it, `created` now unless given. */
+/** A customer event as Stripe sends it, `created` now unless given. */
 const customerEvent = (
   type: 'customer.created' | 'customer.updated',
   account: string,
   customer: { id: string; email?: string | null; metadata?: Record<string, string> },
   { mode = 'test' as Mode, created = Math.floor(Date.now() / 1000) } = {},
-) => ({
-  id: `evt_${randomBytes(8).toString('hex')}`,
-  object: 'event',
-  type,
-  account,
-  api_version: '2026-10-28.endive',
-  created,
-  livemode: mode === 'live',
-  pending_webhooks: 1,
-  request: { id: null, idempotency_key: null },
-  data: { object: { object: 'customer', email: null, metadata: {}, created, livemode: mode === 'live', ...customer } },
-});
+) =>
+  stripeEvent(type, account, { object: 'customer', email: null, metadata: {}, created, livemode: mode === 'live', ...customer }, { mode, created });
 
 const send = async (event: ReturnType<typeof customerEvent>, mode: Mode = 'test') => {
   const response = await postEvent(event, { secret: await webhookSecret(mode) });

@@ -1,24 +1,5 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { randomBytes } from 'node:crypto';
 import { commissionsOf, on, product, purchasesOf, sellingMerchant, testSecret } from '../support/purchases';
-import { dynamo, stack } from '../support/stack';
-import { emulator, postEvent } from '../support/stripe';
-
-const processedRecord = async (eventId: string) =>
-  (await dynamo().send(new GetCommand({ TableName: stack().tableName, Key: { pk: `STRIPEEVENT#${eventId}`, sk: 'EVENT' } }))).Item;
-
-const event = (account: string, type: string, object: Record<string, unknown>) => ({
-  id: `evt_${randomBytes(8).toString('hex')}`,
-  object: 'event',
-  type,
-  account,
-  api_version: '2026-10-28.endive',
-  created: Math.floor(Date.now() / 1000),
-  livemode: false,
-  pending_webhooks: 1,
-  request: { id: null, idempotency_key: null },
-  data: { object },
-});
+import { emulator, postEvent, processedRecord, stripeEvent } from '../support/stripe';
 
 describe('ledger events at the webhook', () => {
   it.each([
@@ -28,7 +9,7 @@ describe('ledger events at the webhook', () => {
     ['a subscription without items', 'customer.subscription.updated', { object: 'subscription', id: 'sub_broken', customer: 'cus_x', currency: 'usd', start_date: 1, items: { data: [] } }],
   ])('refuses %s with a 400 and stores nothing', async (_case, type, object) => {
     const merchant = await sellingMerchant();
-    const sent = event(merchant.accountId, type, object);
+    const sent = stripeEvent(type, merchant.accountId, object);
     const response = await postEvent(sent, { secret: await testSecret() });
     expect(response.status).toBe(400);
     expect(response.body.error.type).toBe('invalid_payload');
@@ -38,7 +19,7 @@ describe('ledger events at the webhook', () => {
 
   it('keeps a refund of a payment it has not seen, says so, and changes no purchase', async () => {
     const merchant = await sellingMerchant();
-    const sent = event(merchant.accountId, 'refund.created', {
+    const sent = stripeEvent('refund.created', merchant.accountId, {
       object: 'refund',
       id: 're_early',
       amount: 500,

@@ -1,25 +1,9 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { api } from '../support/api';
 import { createMerchant } from '../support/factories';
-import { dynamo, stack } from '../support/stack';
-import { connectedMerchant, emulator, postEvent, signPayload, webhookSecret } from '../support/stripe';
+import { connectedMerchant, emulator, postEvent, processedRecord, signPayload, stripeEvent, webhookSecret } from '../support/stripe';
 
-const deauthorizedEvent = (account: string, overrides: Record<string, unknown> = {}) => ({
-  id: `evt_${Math.random().toString(36).slice(2)}`,
-  object: 'event',
-  type: 'account.application.deauthorized',
-  account,
-  api_version: '2026-10-28.endive',
-  created: Math.floor(Date.now() / 1000),
-  livemode: false,
-  pending_webhooks: 1,
-  request: { id: null, idempotency_key: null },
-  data: { object: { id: 'ca_TallyEmulatorTestClient000000000', object: 'application', name: 'Tally' } },
-  ...overrides,
-});
-
-const processedRecord = async (eventId: string) =>
-  (await dynamo().send(new GetCommand({ TableName: stack().tableName, Key: { pk: `STRIPEEVENT#${eventId}`, sk: 'EVENT' } }))).Item;
+const deauthorizedEvent = (account: string, overrides: Record<string, unknown> = {}) =>
+  stripeEvent('account.application.deauthorized', account, { id: 'ca_TallyEmulatorTestClient000000000', object: 'application', name: 'Tally' }, overrides);
 
 const connection = async (apiKey: string) => (await api('GET', '/v1/merchant', { key: apiKey })).body.stripe.test;
 

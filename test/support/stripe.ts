@@ -1,11 +1,13 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { EmulatorControl } from '../../bin/stripe-emulator/client';
 import type { FaultRuleInput } from '../../bin/stripe-emulator/config';
 import { emulatorCredentials } from '../../bin/stripe-emulator/defaults';
 import { stripeApiVersion } from '../../lambdas/stripe/client';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../lambdas/store/keys';
 import { api } from './api';
-import { stack } from './stack';
+import { dynamo, stack } from './stack';
 import type { TestMerchant } from './factories';
 
 type Mode = 'live' | 'test';
@@ -72,6 +74,30 @@ export const webhookSecret = async (mode: Mode): Promise<string> => {
 
 export const signPayload = (payload: string, secret: string, timestamp = Math.floor(Date.now() / 1000)): string =>
   `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${payload}`).digest('hex')}`;
+
+/** A Connect event as Stripe sends it; `created` is now unless given. */
+export const stripeEvent = (
+  type: string,
+  account: string | undefined,
+  object: Record<string, unknown>,
+  { mode = 'test', created = Math.floor(Date.now() / 1000), ...overrides }: { mode?: Mode; created?: number } & Record<string, unknown> = {},
+) => ({
+  id: `evt_${randomBytes(8).toString('hex')}`,
+  object: 'event',
+  type,
+  account,
+  api_version: stripeApiVersion,
+  created,
+  livemode: mode === 'live',
+  pending_webhooks: 1,
+  request: { id: null, idempotency_key: null },
+  data: { object },
+  ...overrides,
+});
+
+/** The record that Tally processed an event (undefined until it did). */
+export const processedRecord = async (eventId: string) =>
+  (await dynamo().send(new GetCommand({ TableName: stack().tableName, Key: keys.stripeEvent(eventId) }))).Item;
 
 /** Posts an event straight to Tally's webhook, signed as Stripe signs it. */
 export const postEvent = async (event: object, options: { secret: string; timestamp?: number; signature?: string }) => {

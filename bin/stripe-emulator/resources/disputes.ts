@@ -1,14 +1,12 @@
 import type Stripe from 'stripe';
 import { invalidRequest, resourceMissing } from '../errors';
-import { inRange } from '../form';
 import { newId } from '../ids';
-import { listObjects, readListParams } from '../list';
 import { formatAmount } from '../money';
-import { idOf } from '../object-types';
 import { defineRoute, type Emit } from '../route';
 import type { EmulatorState } from '../state';
 import type { Scope } from '../store';
 import { findCharge, replaceCharge } from './charges';
+import { paymentListRoute } from './payment-list';
 
 const EVIDENCE_DAYS = 14;
 
@@ -139,26 +137,5 @@ export const disputeRoutes = [
     parse: () => undefined,
     run: (_input, ctx) => closeDispute(ctx.state, ctx.scope, ctx.path.id as string, 'lost', ctx.emit),
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/disputes',
-    accepts: ['limit', 'starting_after', 'ending_before', 'created', 'charge', 'payment_intent'],
-    returns: { type: 'dispute', list: true },
-    parse: (params) => ({
-      list: readListParams(params),
-      created: params.range('created'),
-      charge: params.string('charge'),
-      paymentIntent: params.string('payment_intent'),
-    }),
-    run: (input, ctx) =>
-      listObjects('dispute', ctx.state.store.collection(ctx.scope, 'dispute'), input.list, ctx.url, {
-        ...(input.charge !== undefined
-          ? { index: { name: 'charge', value: input.charge } }
-          : input.paymentIntent !== undefined
-            ? { index: { name: 'payment_intent', value: input.paymentIntent } }
-            : {}),
-        filter: (dispute) =>
-          inRange(dispute.created, input.created) && (input.paymentIntent === undefined || idOf(dispute.payment_intent) === input.paymentIntent),
-      }),
-  }),
+  paymentListRoute('dispute', '/v1/disputes'),
 ];

@@ -1,15 +1,15 @@
 import type Stripe from 'stripe';
 import { invalidParam, invalidRequest, resourceMissing } from '../errors';
 import { previousAttributes } from '../events';
-import { applyMetadata, inRange, type Params } from '../form';
+import { applyMetadata, type Params } from '../form';
 import { newId } from '../ids';
-import { listObjects, readListParams } from '../list';
 import { formatAmount } from '../money';
 import { idOf } from '../object-types';
 import { defineRoute, type Emit } from '../route';
 import type { EmulatorState } from '../state';
 import type { Scope } from '../store';
 import { findCharge, replaceCharge } from './charges';
+import { paymentListRoute } from './payment-list';
 import { findPaymentIntent } from './payment-intents';
 
 const REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
@@ -153,26 +153,5 @@ export const refundRoutes = [
     parse: () => undefined,
     run: (_input, ctx) => findRefund(ctx.state, ctx.scope, ctx.path.id as string),
   }),
-  defineRoute({
-    method: 'GET',
-    path: '/v1/refunds',
-    accepts: ['limit', 'starting_after', 'ending_before', 'created', 'charge', 'payment_intent'],
-    returns: { type: 'refund', list: true },
-    parse: (params) => ({
-      list: readListParams(params),
-      created: params.range('created'),
-      charge: params.string('charge'),
-      paymentIntent: params.string('payment_intent'),
-    }),
-    run: (input, ctx) =>
-      listObjects('refund', ctx.state.store.collection(ctx.scope, 'refund'), input.list, ctx.url, {
-        ...(input.charge !== undefined
-          ? { index: { name: 'charge', value: input.charge } }
-          : input.paymentIntent !== undefined
-            ? { index: { name: 'payment_intent', value: input.paymentIntent } }
-            : {}),
-        filter: (refund) =>
-          inRange(refund.created, input.created) && (input.paymentIntent === undefined || refund.payment_intent === input.paymentIntent),
-      }),
-  }),
+  paymentListRoute('refund', '/v1/refunds'),
 ];

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Affiliate } from '../affiliates/affiliate';
 import { couponCodeSchema, referralCodeSchema } from '../affiliates/schema';
-import { tallyMetadata } from '../coupon-sync/stripe-objects';
+import { tallyMetadata } from '../coupon-sync/metadata';
 import { ConflictError } from '../core/errors';
 import type { Mode } from '../core/mode';
 import { batchGet, type Item, type ItemLookup, uniqueKeys } from '../store/batch';

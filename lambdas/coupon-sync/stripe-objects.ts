@@ -6,6 +6,7 @@ import { stripeFor } from '../stripe/client';
 import type { AccountScope } from './accounts';
 import { waitForTurn } from './pace';
 import type { AppliedObjects, CouponView, PromotionCodeView, SyncAction, SyncPlan } from './plan';
+import { tallyMetadata } from './metadata';
 
 /**
  * The coupon sync's adapter to a merchant's Stripe account: reads promotion codes (with their
@@ -14,7 +15,6 @@ import type { AppliedObjects, CouponView, PromotionCodeView, SyncAction, SyncPla
  */
 
 /** Written on everything Tally creates, so a bulk read can tell whose a code is. */
-export const tallyMetadata = { affiliateId: 'tally_affiliate_id', merchantId: 'tally_merchant_id' } as const;
 
 /** Stripe could not take the call now (429, 5xx, no answer): retry later, nothing is wrong with the affiliate. */
 export class StripeUnavailable extends Error {}

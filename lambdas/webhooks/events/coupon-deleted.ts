@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { markOutOfSync } from '../../coupon-sync/drift';
-import { tallyMetadata } from '../../coupon-sync/stripe-objects';
+import { tallyMetadata } from '../../coupon-sync/metadata';
 import type { EventHandler } from '../types';
 
 /**

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { findByCouponCode } from '../../affiliates/affiliate';
 import { markOutOfSync } from '../../coupon-sync/drift';
-import { tallyMetadata } from '../../coupon-sync/stripe-objects';
+import { tallyMetadata } from '../../coupon-sync/metadata';
 import type { EventHandler } from '../types';
 
 /**

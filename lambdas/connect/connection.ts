@@ -21,6 +21,11 @@ export interface AccountClaim {
   status: StripeConnection['status'];
   connectedAt: string;
   disconnectedAt?: string;
+  /**
+   * When this merchant's previous connection of the same account ended, if it was connected
+   * again: that connection's deauthorization may still be on its way (account-application-deauthorized.ts).
+   */
+  previousDisconnectedAt?: string;
 }
 
 export const callbackPath = '/oauth/stripe/callback';
@@ -93,7 +98,9 @@ export const completeOAuth = async (input: CallbackInput): Promise<CallbackOutco
   await consumeNonce(nonce, merchantId, mode);
   const merchant = await getMerchant(merchantId);
 
-  if (input.error) return { merchant, mode, error: input.error === 'access_denied' ? 'denied' : input.error };
+  // Stripe's other redirect errors (invalid_scope, invalid_request…) are ours to fix, not the
+  // merchant's: one reason for them, and nothing from the query string echoed to the dashboard.
+  if (input.error) return { merchant, mode, error: input.error === 'access_denied' ? 'denied' : 'stripe_error' };
   if (!input.code) return { merchant, mode, error: 'missing_code' };
 
   let token: Stripe.OAuthToken;
@@ -129,7 +136,16 @@ const accountTaken = () =>
 const storeConnection = async (merchant: Merchant, mode: Mode, accountId: string, scope?: string): Promise<StripeConnection> => {
   const connectedAt = new Date().toISOString();
   const connection: StripeConnection = { accountId, status: 'connected', scope, connectedAt };
-  const claim: AccountClaim = { merchantId: merchant.id, mode, accountId, status: 'connected', connectedAt };
+  const previous = merchant.stripe[mode];
+  const reconnected = previous?.accountId === accountId && previous.status === 'disconnected' ? previous.disconnectedAt : undefined;
+  const claim: AccountClaim = {
+    merchantId: merchant.id,
+    mode,
+    accountId,
+    status: 'connected',
+    connectedAt,
+    ...(reconnected ? { previousDisconnectedAt: reconnected } : {}),
+  };
   const transaction = new Transaction()
     .put(
       {
@@ -147,7 +163,6 @@ const storeConnection = async (merchant: Merchant, mode: Mode, accountId: string
       ExpressionAttributeNames: { '#stripe': 'stripe', '#mode': mode },
       ExpressionAttributeValues: { ':connection': connection },
     });
-  const previous = merchant.stripe[mode];
   if (previous && previous.accountId !== accountId && previous.status === 'connected')
     releaseClaim(transaction, merchant.id, mode, previous.accountId, connectedAt);
   await transaction.commit();
@@ -210,9 +225,20 @@ export const disconnect = async (merchantId: string, mode: Mode): Promise<Mercha
     }
   }
   const at = new Date().toISOString();
-  await endConnection(new Transaction(), merchantId, mode, connection.accountId, at).commit();
+  try {
+    await endConnection(new Transaction(), merchantId, mode, connection.accountId, at).commit();
+  } catch (error) {
+    // The deauthorization's own webhook may have ended the connection first: the goal is reached.
+    if (!(error instanceof ConflictError) || !(await endedAlready(merchantId, mode, connection))) throw error;
+  }
   logger.info('Stripe account disconnected', { merchantId, mode, accountId: connection.accountId });
   return getMerchant(merchantId);
+};
+
+/** Whether the connection that was to be ended is ended now (and not replaced meanwhile). */
+const endedAlready = async (merchantId: string, mode: Mode, ending: StripeConnection): Promise<boolean> => {
+  const now = (await getMerchant(merchantId)).stripe[mode];
+  return now?.accountId === ending.accountId && now.connectedAt === ending.connectedAt && now.status === 'disconnected';
 };
 
 export const findAccountClaim = async (mode: Mode, accountId: string): Promise<AccountClaim | undefined> => {

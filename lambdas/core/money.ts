@@ -21,3 +21,10 @@ export const zeroDecimalCurrencies: ReadonlySet<string> = new Set([
 ]);
 
 export const isZeroDecimal = (currency: string): boolean => zeroDecimalCurrencies.has(currency.toLowerCase());
+
+/** Currencies Stripe counts in thousandths (5.120 KWD is 5120), unlike the usual hundredths. */
+export const threeDecimalCurrencies: ReadonlySet<string> = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
+/** How many decimal places the currency's minor unit is: 0 (yen), 3 (dinars) or 2. */
+export const minorUnitDigits = (currency: string): number =>
+  isZeroDecimal(currency) ? 0 : threeDecimalCurrencies.has(currency.toLowerCase()) ? 3 : 2;

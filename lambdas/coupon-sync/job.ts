@@ -143,9 +143,11 @@ export const get = async (merchantId: string, jobId: string): Promise<CouponResy
       ConsistentRead: true,
     }),
   );
-  const root = Items.find(isRoot) as JobRoot | undefined;
+  // The sort-key prefix also matches longer job IDs that start with this one: only its own items count.
+  const parts = Items.filter((item) => item.jobId === jobId);
+  const root = parts.find(isRoot) as JobRoot | undefined;
   if (!root) throw new NotFoundError('Coupon resync job');
-  return summarize(root, Items.filter((item) => !isRoot(item)) as JobShard[]);
+  return summarize(root, parts.filter((item) => !isRoot(item)) as JobShard[]);
 };
 
 /** The merchant's most recent job, if any: every item of a job names it, and IDs are time-ordered. */

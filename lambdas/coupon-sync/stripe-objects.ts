@@ -14,8 +14,6 @@ import { tallyMetadata } from './metadata';
  * write carries an idempotency key derived from what it intends, so a retry replays it.
  */
 
-/** Written on everything Tally creates, so a bulk read can tell whose a code is. */
-
 /** Stripe could not take the call now (429, 5xx, no answer): retry later, nothing is wrong with the affiliate. */
 export class StripeUnavailable extends Error {}
 

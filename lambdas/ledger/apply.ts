@@ -3,7 +3,7 @@ import type { Affiliate } from '../affiliates/affiliate';
 import { defaultSettings, type MerchantSettings } from '../merchants/merchant';
 import { planFromProfile } from '../plans/plan';
 import { countStatsChange } from '../stats/counters';
-import { type Item, ItemLookup } from '../store/batch';
+import { type Item, ItemLookup, uniqueKeys } from '../store/batch';
 import { type Key, keys } from '../store/keys';
 import type { Transaction } from '../store/transaction';
 import type { EventContext } from '../webhooks/types';
@@ -58,7 +58,7 @@ class Reads {
 
   /** Reads the keys not read yet (none: no call). */
   async read(more: readonly Key[]): Promise<ItemLookup> {
-    const unread = [...new Map(more.filter((key) => !this.found.wasRead(key)).map((key) => [`${key.pk}\n${key.sk}`, key])).values()];
+    const unread = uniqueKeys(more.filter((key) => !this.found.wasRead(key)));
     if (unread.length === 0) return this.found;
     this.asked.push(...unread);
     return this.context.read(unread, this.found);

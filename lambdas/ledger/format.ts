@@ -1,15 +1,16 @@
-import { isZeroDecimal } from '../core/money';
+import { minorUnitDigits } from '../core/money';
 
 /**
  * Money as people read it in a ledger line's reason ("12.5 % of 99.90 USD"), built from the integer
- * with string operations only: 9990 usd → "99.90 USD", 500 jpy → "500 JPY".
+ * with string operations only: 9990 usd → "99.90 USD", 500 jpy → "500 JPY", 5120 kwd → "5.120 KWD".
  */
 export const formatMoney = (amount: number, currency: string): string => {
   const code = currency.toUpperCase();
-  if (isZeroDecimal(currency)) return `${amount} ${code}`;
+  const places = minorUnitDigits(currency);
+  if (places === 0) return `${amount} ${code}`;
   const sign = amount < 0 ? '-' : '';
-  const digits = String(Math.abs(amount)).padStart(3, '0');
-  return `${sign}${digits.slice(0, -2)}.${digits.slice(-2)} ${code}`;
+  const digits = String(Math.abs(amount)).padStart(places + 1, '0');
+  return `${sign}${digits.slice(0, -places)}.${digits.slice(-places)} ${code}`;
 };
 
 /** 1250 → "12.5 %", 1000 → "10 %", 5 → "0.05 %". */

@@ -18,24 +18,40 @@ type StartKey = Record<string, string | number>;
 
 const encodeCursor = (key: StartKey): string => Buffer.from(JSON.stringify(key)).toString('base64url');
 
+/** The attributes of a position in a query: the table's key, plus the index's when one is read. */
+interface CursorShape {
+  partitionAttribute: string;
+  partition: string;
+  sortAttribute: string;
+  sortPrefix?: string;
+  attributes: readonly string[];
+}
+
 /**
- * A cursor is the position DynamoDB returned, opaque to clients. It is checked against the
- * partition being read, so a cursor taken from another merchant's list cannot move this query.
+ * A cursor is the position DynamoDB returned, opaque to clients. It is checked against the query
+ * it continues: exactly the key attributes DynamoDB gives back for it (as strings), in the
+ * partition being read and, for a query over a prefix, inside that prefix. So a cursor from another
+ * merchant's list cannot move this query, and one from another list or made up is a 400 rather
+ * than a position DynamoDB refuses (a 500).
  */
-const decodeCursor = (cursor: string, partitionAttribute: string, partition: string): StartKey => {
+const decodeCursor = (cursor: string, shape: CursorShape): StartKey => {
   let key: unknown;
   try {
     key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     key = undefined;
   }
+  const entries = typeof key === 'object' && key !== null && !Array.isArray(key) ? Object.entries(key) : [];
+  const start = Object.fromEntries(entries) as Record<string, unknown>;
+  const sort = start[shape.sortAttribute];
   const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    Object.values(key).every((value) => typeof value === 'string' || typeof value === 'number') &&
-    (key as StartKey)[partitionAttribute] === partition;
+    entries.length === shape.attributes.length &&
+    shape.attributes.every((name) => typeof start[name] === 'string') &&
+    start[shape.partitionAttribute] === shape.partition &&
+    typeof sort === 'string' &&
+    (shape.sortPrefix === undefined || sort.startsWith(shape.sortPrefix));
   if (!valid) throw new ValidationError('The cursor is not valid for this list.', [{ path: ['cursor'], message: 'invalid cursor' }]);
-  return key as StartKey;
+  return start as StartKey;
 };
 
 interface PageQuery {
@@ -57,7 +73,14 @@ export const queryPage = async <T>(query: PageQuery, page: PageRequest): Promise
   const filter = query.filter ?? {};
 
   const items: T[] = [];
-  let startKey = page.cursor ? decodeCursor(page.cursor, pkName, query.key.pk) : undefined;
+  const shape: CursorShape = {
+    partitionAttribute: pkName,
+    partition: query.key.pk,
+    sortAttribute: skName,
+    sortPrefix: query.key.skPrefix,
+    attributes: [...new Set([tableDesign.partitionKey, tableDesign.sortKey, pkName, skName])],
+  };
+  let startKey = page.cursor ? decodeCursor(page.cursor, shape) : undefined;
   do {
     const result = await db().send(
       new QueryCommand({

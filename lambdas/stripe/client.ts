@@ -19,28 +19,29 @@ const apiBase = (): { host: string; port: number; protocol: 'http' | 'https' } |
   return { host: url.hostname, port: Number(url.port || (protocol === 'http' ? 80 : 443)), protocol };
 };
 
-const clients = new Map<Mode, Stripe>();
+const clients = new Map<Mode, { key: string; client: Stripe }>();
 
 /**
  * The platform's client for one mode. Calls on a merchant's account pass `{ stripeAccount }`.
  * The SDK retries connection errors, 409 and 5xx with idempotency keys; a 429 is not retried by
- * the SDK and reaches the caller as StripeRateLimitError.
+ * the SDK and reaches the caller as StripeRateLimitError. The key is read on every call (the
+ * secret is cached five minutes), and a client is kept per key, so a rotated key is used from
+ * then on instead of the one this container started with.
  */
 export const stripeFor = async (mode: Mode): Promise<Stripe> => {
-  let client = clients.get(mode);
-  if (!client) {
-    const key = (await getSecret('stripeSecretKeys'))[mode];
-    if (!key) throw new Error(`No Stripe secret key is configured for ${mode} mode`);
-    client = new Stripe(key, {
-      apiVersion: stripeApiVersion,
-      maxNetworkRetries: 2,
-      timeout: 20_000,
-      telemetry: false,
-      appInfo: { name: 'Tally' },
-      ...apiBase(),
-    });
-    clients.set(mode, client);
-  }
+  const key = (await getSecret('stripeSecretKeys'))[mode];
+  if (!key) throw new Error(`No Stripe secret key is configured for ${mode} mode`);
+  const cached = clients.get(mode);
+  if (cached?.key === key) return cached.client;
+  const client = new Stripe(key, {
+    apiVersion: stripeApiVersion,
+    maxNetworkRetries: 2,
+    timeout: 20_000,
+    telemetry: false,
+    appInfo: { name: 'Tally' },
+    ...apiBase(),
+  });
+  clients.set(mode, { key, client });
   return client;
 };
 

@@ -59,6 +59,26 @@ describe('Stripe Connect OAuth', () => {
     expect((await api('GET', '/v1/merchant', { key: merchant.apiKey })).body.stripe.test).toBeNull();
   });
 
+  it.each([
+    ['with a dashboard', 'https://dashboard.example.com/tally'],
+    ['without a dashboard', undefined],
+  ])('reports any other OAuth error to a merchant %s as stripe_error, never echoing it', async (_case, dashboardUrl) => {
+    const merchant = await createMerchant({ dashboardUrl });
+    const authorize = await api('GET', '/v1/connect/stripe/authorize', { key: merchant.apiKey, query: { mode: 'test' } });
+    const state = new URL(authorize.body.url).searchParams.get('state') as string;
+    const before = await tokenExchanges();
+    const response = await api('GET', '/oauth/stripe/callback', { query: { state, error: '<script>alert(1)</script>' } });
+    if (dashboardUrl) {
+      expect(response.status).toBe(302);
+      expect(new URL(response.headers.get('location') as string).searchParams.get('reason')).toBe('stripe_error');
+    } else {
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('stripe_error');
+      expect(response.body).not.toContain('<script>');
+    }
+    expect(await tokenExchanges()).toBe(before);
+  });
+
   it('refuses a replayed callback with 400 and exchanges the code only once', async () => {
     const merchant = await createMerchant();
     const authorize = await api('GET', '/v1/connect/stripe/authorize', { key: merchant.apiKey, query: { mode: 'test' } });
@@ -130,6 +150,9 @@ describe('disconnect', () => {
     const again = await connectStripe(merchant, 'test', { stripe_user_id: accountId });
     expect(again.location.searchParams.get('stripe')).toBe('connected');
     expect((await api('GET', '/v1/merchant', { key: merchant.apiKey })).body.stripe.test).toMatchObject({ accountId, status: 'connected' });
+    // The first connection's deauthorization may arrive after this reconnect: the claim says when that one ended.
+    const claim = await dynamo().send(new GetCommand({ TableName: stack().tableName, Key: { pk: `STRIPEACCOUNT#test#${accountId}`, sk: 'ACCOUNT' } }));
+    expect(claim.Item).toMatchObject({ status: 'connected', previousDisconnectedAt: response.body.stripe.test.disconnectedAt });
   });
 
   it('answers 409 when nothing is connected', async () => {

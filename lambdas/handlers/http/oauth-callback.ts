@@ -10,8 +10,11 @@ const callbackQuery = z.object({
   error: z.string().max(200).optional(),
 });
 
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escape = (text: string) => text.replace(/[&<>"']/g, (char) => escapes[char] as string);
+
 const page = (status: number, title: string, text: string) =>
-  html(status, `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${text}</p>`);
+  html(status, `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title><h1>${escape(title)}</h1><p>${escape(text)}</p>`);
 
 /**
  * Stripe's redirect after the merchant approved (or refused) the connection. The merchant goes

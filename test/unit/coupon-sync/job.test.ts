@@ -1,4 +1,9 @@
-import { type JobRoot, summarize } from '../../../lambdas/coupon-sync/job';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { get, type JobRoot, summarize } from '../../../lambdas/coupon-sync/job';
+import { NotFoundError } from '../../../lambdas/core/errors';
+
+process.env.TALLY_TABLE_NAME = 'tally-test';
 
 const root = (overrides: Partial<JobRoot> = {}): JobRoot => ({
   jobId: 'resync_1',
@@ -55,5 +60,25 @@ describe("a coupon resync job's figures", () => {
       synced: 0,
       unchanged: 0,
     });
+  });
+});
+
+describe('reading a coupon resync job', () => {
+  const dynamo = mockClient(DynamoDBDocumentClient);
+  afterEach(() => dynamo.reset());
+
+  const stored = (jobId: string, synced: number) => [
+    { pk: 'MERCHANT#mer_1', sk: `RESYNCJOB#${jobId}`, type: 'couponResyncJob', ...root({ jobId, total: 1, unchanged: 0 }) },
+    { pk: 'MERCHANT#mer_1', sk: `RESYNCJOB#${jobId}#COUNT#3`, type: 'couponResyncShard', jobId, updatedAt: '2030-01-01T00:00:09.000Z', synced },
+  ];
+
+  it('answers 404 for an ID that only begins another job\'s ID', async () => {
+    dynamo.on(QueryCommand).resolves({ Items: stored('resync_12', 1) });
+    await expect(get('mer_1', 'resync_1')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("counts only the job's own shards, not those of a job whose ID begins with its own", async () => {
+    dynamo.on(QueryCommand).resolves({ Items: [...stored('resync_1', 1), ...stored('resync_12', 1)] });
+    expect(await get('mer_1', 'resync_1')).toMatchObject({ id: 'resync_1', total: 1, synced: 1, status: 'completed' });
   });
 });

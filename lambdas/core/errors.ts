@@ -70,3 +70,11 @@ export class UpstreamError extends TallyError {
     super(type, message);
   }
 }
+
+/** Our own storage is contended right now; nothing was stored and the same request can be retried. */
+export class BusyError extends TallyError {
+  readonly status = 503;
+  constructor(message = 'Too much is changing at once; retry shortly.') {
+    super('busy', message);
+  }
+}

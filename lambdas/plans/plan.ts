@@ -113,8 +113,8 @@ export const planFromProfile = (profile: Record<string, unknown> | undefined, pl
 
 interface DefaultChange {
   to: string | null;
-  /** Only while this plan is still the default (clearing it). */
-  whileDefaultIs?: string;
+  /** Only while the default is still this plan (when clearing it), or still none (`null`). */
+  whileDefaultIs?: string | null;
 }
 
 /**
@@ -131,8 +131,8 @@ const updateProfile = (transaction: Transaction, merchantId: string, plan: Store
     Object.assign(names, { '#settings': 'settings', '#default': 'defaultCommissionPlanId' });
     values[':planId'] = change.to;
     sets.push('#settings.#default = :planId');
-    if (change.whileDefaultIs) {
-      condition += ' AND #settings.#default = :current';
+    if (change.whileDefaultIs !== undefined) {
+      condition += ' AND (attribute_not_exists(#settings.#default) OR #settings.#default = :current)';
       values[':current'] = change.whileDefaultIs;
     }
   }
@@ -144,25 +144,37 @@ const updateProfile = (transaction: Transaction, merchantId: string, plan: Store
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
-    change?.whileDefaultIs ? concurrentUpdate : () => new NotFoundError('Merchant'),
+    change?.whileDefaultIs !== undefined ? concurrentUpdate : () => new NotFoundError('Merchant'),
   );
 };
 
-/** The merchant's first plan becomes its default, so commissions start without another step. */
+/**
+ * The merchant's first plan becomes its default, so commissions start without another step. Two
+ * first plans created at once cannot both become it: the implicit default is written only while
+ * there is none, and the plan that loses that race is created again as an ordinary plan.
+ */
 export const create = async (merchantId: string, input: CreatePlanInput): Promise<CommissionPlan> => {
   const now = new Date().toISOString();
   const { isDefault, ...fields } = input;
   const plan: StoredPlan = { id: newId('plan'), ...fields, version: 1, createdAt: now, updatedAt: now };
-  const currentDefault = await defaultPlanId(merchantId);
-  const becomesDefault = isDefault ?? currentDefault === null;
-
-  const transaction = new Transaction().put({
-    Item: { ...keys.plan(merchantId, plan.id), type: 'plan', merchantId, ...plan },
-    ConditionExpression: 'attribute_not_exists(pk)',
-  });
-  updateProfile(transaction, merchantId, plan, becomesDefault ? { to: plan.id } : undefined);
-  await transaction.commit();
-  return toPlan(plan, becomesDefault ? plan.id : currentDefault);
+  for (let attempt = 1; ; attempt++) {
+    const currentDefault = await defaultPlanId(merchantId);
+    const becomesDefault = isDefault ?? currentDefault === null;
+    const transaction = new Transaction().put({
+      Item: { ...keys.plan(merchantId, plan.id), type: 'plan', merchantId, ...plan },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    const change: DefaultChange | undefined = becomesDefault
+      ? { to: plan.id, ...(isDefault === undefined ? { whileDefaultIs: null } : {}) }
+      : undefined;
+    updateProfile(transaction, merchantId, plan, change);
+    try {
+      await transaction.commit();
+      return toPlan(plan, becomesDefault ? plan.id : currentDefault);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 2) throw error;
+    }
+  }
 };
 
 const getStored = async (merchantId: string, planId: string): Promise<StoredPlan> => {

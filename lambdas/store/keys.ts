@@ -15,6 +15,9 @@ import type { Mode } from '../core/mode';
  */
 const join = (...parts: string[]): string => parts.join('#');
 
+/** What a tracking abuse limit counts: the merchant's whole website, or one client IP (as a digest). */
+export type TrackingLimitScope = { kind: 'trackingKey' } | { kind: 'clientIp'; ipDigest: string };
+
 export interface Key {
   pk: string;
   sk: string;
@@ -98,8 +101,8 @@ export const keys = {
     sk: join('LEAD', 'CUSTOMER', customerId),
   }),
   /** A fixed-window request counter of the public tracking API (with a TTL), one partition each. */
-  trackingLimit: (merchantId: string, scope: string, windowStart: number): Key => ({
-    pk: join('TRACKLIMIT', merchantId, scope),
+  trackingLimit: (merchantId: string, scope: TrackingLimitScope, windowStart: number): Key => ({
+    pk: scope.kind === 'trackingKey' ? join('TRACKLIMIT', merchantId, 'KEY') : join('TRACKLIMIT', merchantId, 'IP', scope.ipDigest),
     sk: String(windowStart),
   }),
   /** A Stripe customer's attribution (lambdas/attribution/): written once, never changed. */

@@ -1,6 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BusyError } from '../core/errors';
 import { db, tableName } from './db';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -60,7 +62,9 @@ export class Transaction {
     if (this.items.length > maxItems) throw new Error(`A transaction holds at most ${maxItems} items`);
     for (let attempt = 0; ; attempt++) {
       try {
-        await db().send(new TransactWriteCommand({ TransactItems: this.items }));
+        // The token makes the SDK's own retry of a commit whose answer was lost a no-op that
+        // succeeds, instead of a second attempt whose conditions fail on the first one's writes.
+        await db().send(new TransactWriteCommand({ TransactItems: this.items, ClientRequestToken: randomUUID() }));
         return;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
@@ -68,7 +72,8 @@ export class Transaction {
         const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
         if (failed >= 0) throw this.onFailed[failed]?.() ?? error;
         const contended = reasons.some((reason) => reason.Code === 'TransactionConflict');
-        if (!contended || attempt >= conflictRetries) throw error;
+        if (!contended) throw error;
+        if (attempt >= conflictRetries) throw new BusyError();
         await sleep(20 * 2 ** attempt + Math.random() * 20);
       }
     }

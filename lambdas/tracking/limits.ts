@@ -3,7 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { RateLimitedError } from '../core/errors';
 import { db, tableName } from '../store/db';
-import { keys } from '../store/keys';
+import { keys, type TrackingLimitScope } from '../store/keys';
 
 /**
  * Abuse limits of the public tracking API: fixed one-minute windows counted in DynamoDB, so every
@@ -23,14 +23,14 @@ export const trackingLimits = {
 const counterTtlSeconds = 120;
 
 /** The client's IP is personal data; a digest is enough to count its requests. */
-const ipScope = (ip: string) => `IP#${createHash('sha256').update(ip, 'utf8').digest('hex').slice(0, 32)}`;
+const ipScope = (ip: string): TrackingLimitScope => ({ kind: 'clientIp', ipDigest: createHash('sha256').update(ip, 'utf8').digest('hex').slice(0, 32) });
 
 /**
  * Counts one request, or refuses it if the window's count is already at the limit. Plain
  * conditional updates rather than a transaction: a hot counter updated by concurrent transactions
  * would cancel them, while single-item updates simply queue.
  */
-const consume = async (merchantId: string, scope: string, limit: number, now: Date): Promise<void> => {
+const consume = async (merchantId: string, scope: TrackingLimitScope, limit: number, now: Date): Promise<void> => {
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const windowStart = nowSeconds - (nowSeconds % trackingLimits.windowSeconds);
   try {
@@ -53,7 +53,7 @@ const consume = async (merchantId: string, scope: string, limit: number, now: Da
 /** Counts a tracking call against the merchant's and the client's limits; 429 when either is spent. */
 export const enforceLimits = async (merchantId: string, clientIp: string, now: Date): Promise<void> => {
   await Promise.all([
-    consume(merchantId, 'KEY', trackingLimits.perTrackingKey, now),
+    consume(merchantId, { kind: 'trackingKey' }, trackingLimits.perTrackingKey, now),
     consume(merchantId, ipScope(clientIp), trackingLimits.perClientIp, now),
   ]);
 };

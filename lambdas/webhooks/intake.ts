@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
-import { ConflictError, PayloadTooLargeError, RateLimitedError, UpstreamError, ValidationError } from '../core/errors';
+import { BusyError, ConflictError, PayloadTooLargeError, RateLimitedError, UpstreamError, ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
 import { type Mode, modeOf } from '../core/mode';
 import { getSecret } from '../core/secrets';
@@ -221,7 +221,8 @@ export const receive = async (payload: Buffer, signature: string | undefined): P
       // A concurrent sibling changed what the handler read (and if that sibling was this very
       // event, the next attempt finds its record and answers "duplicate"). A short random pause
       // keeps siblings that collided from colliding again at once.
-      if (!(error instanceof ConflictError) || attempt >= maxAttempts) throw error;
+      if (!(error instanceof ConflictError)) throw error;
+      if (attempt >= maxAttempts) throw new BusyError();
       logger.info('Concurrent change while applying an event; retrying', { attempt });
       await sleep(Math.random() * 25 * attempt);
     }

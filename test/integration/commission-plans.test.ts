@@ -117,3 +117,15 @@ describe('commission plans', () => {
     expect((await api('GET', '/v1/commission-plans', { key: other.apiKey })).body.data).toEqual([]);
   });
 });
+
+describe('the implicit default plan', () => {
+  it('goes to exactly one of several first plans created at once', async () => {
+    const merchant = await createMerchant();
+    const plans = await Promise.all(Array.from({ length: 5 }, () => createPlan(merchant)));
+    expect(plans.filter((plan) => plan.isDefault)).toHaveLength(1);
+    const me = await api('GET', '/v1/merchant', { key: merchant.apiKey });
+    expect(me.body.settings.defaultCommissionPlanId).toBe(plans.find((plan) => plan.isDefault).id);
+    const listed = await api('GET', '/v1/commission-plans', { key: merchant.apiKey });
+    expect(listed.body.data.filter((plan: { isDefault: boolean }) => plan.isDefault)).toHaveLength(1);
+  });
+});

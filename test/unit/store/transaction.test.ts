@@ -25,6 +25,7 @@ describe('Transaction', () => {
       .update({ Key: { pk: 'B', sk: 'B' }, UpdateExpression: 'SET x = :x', ExpressionAttributeValues: { ':x': 1 } })
       .commit();
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, { ClientRequestToken: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(dynamo).toHaveReceivedCommandWith(TransactWriteCommand, {
       TransactItems: [
         { Put: { TableName: 'tally-test', Item: { pk: 'A', sk: 'A' } } },
@@ -48,9 +49,9 @@ describe('Transaction', () => {
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 2);
   });
 
-  it('gives up after repeated contention instead of looping forever', async () => {
+  it('gives up after repeated contention with a retryable 503 instead of looping forever', async () => {
     dynamo.on(TransactWriteCommand).rejects(canceled('TransactionConflict'));
-    await expect(new Transaction().put({ Item: { pk: 'A', sk: 'A' } }).commit()).rejects.toBeInstanceOf(TransactionCanceledException);
+    await expect(new Transaction().put({ Item: { pk: 'A', sk: 'A' } }).commit()).rejects.toMatchObject({ status: 503, type: 'busy' });
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 5);
   });
 

@@ -1,3 +1,4 @@
+import './env';
 import { parseArgs } from 'node:util';
 import { coldStart } from './coldstart';
 import { resyncBenchmark } from './resync';

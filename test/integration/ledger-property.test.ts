@@ -19,7 +19,7 @@ import { emulator } from '../support/stripe';
  * batches, retried as Stripe retries — and the ledger must equal the reference.
  *
  * Replay a failure with the seed and path fast-check prints:
- *   LEDGER_PROPERTY_SEED=<seed> LEDGER_PROPERTY_PATH=<path> npx jest --selectProjects integration test/integration/ledger-property
+ *   LEDGER_PROPERTY_SEED=<seed> LEDGER_PROPERTY_PATH=<path> npx jest test/integration/ledger-property --selectProjects integration
  */
 
 const runs = 25;

@@ -1,15 +1,11 @@
 import type Stripe from 'stripe';
-import { openShop, objectOf, types, type Shop } from './shop';
+import { useShop, objectOf, types, type Shop } from './shop';
 import { rejection } from './support';
 
 describe('Stripe emulator: customers, products, prices and tax rates', () => {
   let shop: Shop;
 
-  beforeAll(async () => {
-    shop = await openShop();
-  });
-  afterAll(() => shop.stop());
-  beforeEach(() => shop.reset());
+  useShop((opened) => (shop = opened));
 
   it('creates a customer shaped like Stripe.Customer and sends customer.created', async () => {
     const customer = await shop.stripe.customers.create({ email: 'jane@example.com', name: 'Jane', metadata: { tally_affiliate: 'aff_1' } }, shop.on);

@@ -1,16 +1,12 @@
 import Stripe from 'stripe';
 import type { EmulatorControlError } from '../../bin/stripe-emulator/client';
-import { openShop, objectOf, types, type Shop } from './shop';
+import { useShop, objectOf, types, type Shop } from './shop';
 import { rejection } from './support';
 
 describe('Stripe emulator: Checkout Sessions and simulated checkouts', () => {
   let shop: Shop;
 
-  beforeAll(async () => {
-    shop = await openShop();
-  });
-  afterAll(() => shop.stop());
-  beforeEach(() => shop.reset());
+  useShop((opened) => (shop = opened));
 
   const createCode = async (code: string, coupon: Stripe.CouponCreateParams) => {
     const created = await shop.stripe.coupons.create(coupon, shop.on);

@@ -1,16 +1,12 @@
 import type Stripe from 'stripe';
 import type { EmulatorControlError } from '../../bin/stripe-emulator/client';
-import { openShop, types, type Shop } from './shop';
+import { useShop, types, type Shop } from './shop';
 import { rejection } from './support';
 
 describe('Stripe emulator: held-back events and replays of a customer’s history', () => {
   let shop: Shop;
 
-  beforeAll(async () => {
-    shop = await openShop();
-  });
-  afterAll(() => shop.stop());
-  beforeEach(() => shop.reset());
+  useShop((opened) => (shop = opened));
 
   /** Everything one customer does in a year, with every event held back. */
   const history = async (): Promise<Stripe.Event[]> => {

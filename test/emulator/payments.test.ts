@@ -1,15 +1,11 @@
 import type Stripe from 'stripe';
-import { openShop, objectOf, types, type Shop } from './shop';
+import { useShop, objectOf, types, type Shop } from './shop';
 import { rejection } from './support';
 
 describe('Stripe emulator: payments without Checkout or invoices', () => {
   let shop: Shop;
 
-  beforeAll(async () => {
-    shop = await openShop();
-  });
-  afterAll(() => shop.stop());
-  beforeEach(() => shop.reset());
+  useShop((opened) => (shop = opened));
 
   it('simulates a bare payment: payment_intent.created, charge.succeeded, payment_intent.succeeded, and nothing else', async () => {
     const { customer, paymentIntent, charge, events } = await shop.h.control.simulatePayment({

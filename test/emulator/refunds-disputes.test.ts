@@ -1,18 +1,14 @@
 import type Stripe from 'stripe';
 import type { EmulatorControlError } from '../../bin/stripe-emulator/client';
-import { openShop, objectOf, types, type Shop } from './shop';
+import { objectOf, types, useShop, type Shop } from './shop';
 import { rejection } from './support';
 
 describe('Stripe emulator: refunds and disputes', () => {
   let shop: Shop;
   let charge: Stripe.Charge;
 
-  beforeAll(async () => {
-    shop = await openShop();
-  });
-  afterAll(() => shop.stop());
+  useShop((opened) => (shop = opened));
   beforeEach(async () => {
-    await shop.reset();
     charge = (await shop.h.control.simulatePayment({ account: shop.account, customer: { email: 'r@example.com' }, amount: 10_000 })).charge;
   });
 

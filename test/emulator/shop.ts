@@ -52,6 +52,17 @@ export async function openShop(): Promise<Shop> {
   return shop;
 }
 
+/** Jest hooks for a describe block that sells through a shop: opened once, reset before each test. */
+export function useShop(assign: (shop: Shop) => void): void {
+  let shop: Shop | undefined;
+  beforeAll(async () => {
+    shop = await openShop();
+    assign(shop);
+  });
+  afterAll(() => shop?.stop());
+  beforeEach(() => shop?.reset());
+}
+
 export const types = (events: Stripe.Event[]): string[] => events.map((event) => event.type);
 
 /** The object an event carries, typed as the test expects it. */

@@ -1,15 +1,11 @@
 import type Stripe from 'stripe';
-import { openShop, objectOf, types, type Shop } from './shop';
+import { useShop, objectOf, types, type Shop } from './shop';
 import { rejection } from './support';
 
 describe('Stripe emulator: subscriptions, renewals and cancellations', () => {
   let shop: Shop;
 
-  beforeAll(async () => {
-    shop = await openShop();
-  });
-  afterAll(() => shop.stop());
-  beforeEach(() => shop.reset());
+  useShop((opened) => (shop = opened));
 
   const subscribe = (extra: Partial<Parameters<Shop['h']['control']['simulateCheckout']>[0]> = {}) =>
     shop.h.control.simulateCheckout({

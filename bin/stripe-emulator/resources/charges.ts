@@ -7,18 +7,12 @@ import { listObjects, readListParams } from '../list';
 import { defineRoute } from '../route';
 import type { EmulatorState } from '../state';
 import type { Scope } from '../store';
+import type { PaymentInput } from './payment-intents';
 
-export interface ChargeInput {
-  amount: number;
-  currency: string;
-  customer: string | null;
-  email: string | null;
-  name: string | null;
-  description: string | null;
-  metadata: Record<string, string>;
+/** A charge is one attempt at a payment: the payment's terms plus the intent and card it belongs to. */
+export interface ChargeInput extends PaymentInput {
   paymentIntent: string;
   paymentMethod: string;
-  succeeded: boolean;
 }
 
 /** A test card: Visa 4242 pays, Visa 0002 is declined. */

@@ -1,4 +1,5 @@
 import type Stripe from 'stripe';
+import { resourceMissing } from './errors';
 import { Collection, scopeKey, type IndexKey, type Scope } from './store';
 
 /**
@@ -168,6 +169,13 @@ export class ObjectStore {
       collections.set(type, collection);
     }
     return collection;
+  }
+
+  /** A live object, or Stripe's `resource_missing` error for it (the request's `param` and status). */
+  retrieve<K extends ObjectType>(scope: Scope, type: K, id: string, param = 'id', status = 404): ObjectTypes[K] {
+    const object = this.collection(scope, type).get(id);
+    if (!object) throw resourceMissing(objectNouns[type], id, param, status);
+    return object;
   }
 
   /** Any stored type by name, for expansions whose target type is only known at run time. */

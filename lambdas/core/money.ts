@@ -9,8 +9,11 @@ export const currencySchema = z
   .regex(/^[a-zA-Z]{3}$/, 'a three-letter ISO 4217 currency code')
   .transform((code) => code.toLowerCase());
 
+/** A non-negative count of minor units. */
+export const minorUnitsSchema = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 export const moneySchema = z.strictObject({
-  amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  amount: minorUnitsSchema,
   currency: currencySchema,
 });
 export type Money = z.infer<typeof moneySchema>;

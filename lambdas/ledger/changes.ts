@@ -1,5 +1,6 @@
 import type { Mode } from '../core/mode';
 import type { StatsDelta } from '../stats/counters';
+import { sameFacts } from './book';
 import type { DerivedBook, DerivedCommission, DerivedPurchase } from './derive';
 
 /**
@@ -16,10 +17,8 @@ export interface LedgerChanges {
   commissions: { put: DerivedCommission[]; remove: DerivedCommission[] };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 const diffMaps = <T>(before: Map<string, T>, after: Map<string, T>) => ({
-  put: [...after].filter(([key, value]) => !same(before.get(key), value)).map(([, value]) => value),
+  put: [...after].filter(([key, value]) => !sameFacts(before.get(key), value)).map(([, value]) => value),
   remove: [...before].filter(([key]) => !after.has(key)).map(([, value]) => value),
 });
 

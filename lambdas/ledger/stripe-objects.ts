@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { affiliateMetadataKey } from '../attribution/attribution';
 import { ValidationError } from '../core/errors';
+import { currencySchema, minorUnitsSchema } from '../core/money';
 import { zodIssues } from '../core/validation';
 import { allocate, proportion } from './arithmetic';
 import type {
@@ -24,8 +25,8 @@ import type {
  */
 
 const id = (prefix: string) => z.string().startsWith(prefix).max(255);
-const amount = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
-const currency = z.string().regex(/^[a-zA-Z]{3}$/).transform((code) => code.toLowerCase());
+const amount = minorUnitsSchema;
+const currency = currencySchema;
 const timestamp = z.int().min(0);
 /** An expandable field: the ID, or the object when it was expanded. */
 const ref = (prefix: string) => z.union([id(prefix), z.looseObject({ id: id(prefix) })]).transform((value) => (typeof value === 'string' ? value : value.id));

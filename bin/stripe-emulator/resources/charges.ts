@@ -1,5 +1,4 @@
 import type Stripe from 'stripe';
-import { resourceMissing } from '../errors';
 import { includable } from '../expand';
 import { inRange } from '../form';
 import { newId, randomString } from '../ids';
@@ -117,9 +116,7 @@ export function createCharge(state: EmulatorState, scope: Scope, input: ChargeIn
 }
 
 export function findCharge(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Charge {
-  const charge = state.store.collection(scope, 'charge').get(id);
-  if (!charge) throw resourceMissing('charge', id, param, status);
-  return charge;
+  return state.store.retrieve(scope, 'charge', id, param, status);
 }
 
 export function replaceCharge(state: EmulatorState, scope: Scope, charge: Stripe.Charge): Stripe.Charge {

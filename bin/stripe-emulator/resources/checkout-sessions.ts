@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { computeTotals, type LineTotals } from '../billing';
-import { invalidParam, invalidRequest, parameterMissing, resourceMissing } from '../errors';
+import { invalidParam, invalidRequest, parameterMissing } from '../errors';
 import { includable } from '../expand';
 import { applyMetadata, inRange, type Params } from '../form';
 import { newId, randomString } from '../ids';
@@ -286,9 +286,7 @@ export function createSession(state: EmulatorState, scope: Scope, request: Sessi
 }
 
 export function findSession(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Checkout.Session {
-  const session = state.store.collection(scope, 'checkout.session').get(id);
-  if (!session) throw resourceMissing('checkout.session', id, param, status);
-  return session;
+  return state.store.retrieve(scope, 'checkout.session', id, param, status);
 }
 
 /** Who pays, as the Checkout page collects it; a new customer is made from it when one is needed. */

@@ -83,9 +83,7 @@ export function createCustomer(state: EmulatorState, scope: Scope, input: Custom
 
 /** A live customer; a deleted one counts as missing, as it does for every call but retrieve. */
 export function findCustomer(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Customer {
-  const customer = state.store.collection(scope, 'customer').get(id);
-  if (!customer) throw resourceMissing('customer', id, param, status);
-  return customer;
+  return state.store.retrieve(scope, 'customer', id, param, status);
 }
 
 export function updateCustomer(state: EmulatorState, scope: Scope, id: string, update: CustomerUpdate, emit: Emit): Stripe.Customer {

@@ -1,6 +1,5 @@
 import type Stripe from 'stripe';
 import { computeTotals, type LineTotals } from '../billing';
-import { resourceMissing } from '../errors';
 import { includable } from '../expand';
 import { inRange, type Params } from '../form';
 import { newId, randomString } from '../ids';
@@ -238,9 +237,7 @@ export function draftInvoice(state: EmulatorState, scope: Scope, input: InvoiceI
 }
 
 export function findInvoice(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Invoice {
-  const invoice = state.store.collection(scope, 'invoice').get(id);
-  if (!invoice) throw resourceMissing('invoice', id, param, status);
-  return invoice;
+  return state.store.retrieve(scope, 'invoice', id, param, status);
 }
 
 const replaceInvoice = (state: EmulatorState, scope: Scope, invoice: Stripe.Invoice) => state.store.collection(scope, 'invoice').replace(invoice);

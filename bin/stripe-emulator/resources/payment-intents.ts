@@ -1,5 +1,4 @@
 import type Stripe from 'stripe';
-import { resourceMissing } from '../errors';
 import { inRange } from '../form';
 import { newId, randomString } from '../ids';
 import { listObjects, readListParams } from '../list';
@@ -109,9 +108,7 @@ export function collectPayment(state: EmulatorState, scope: Scope, input: Paymen
 }
 
 export function findPaymentIntent(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.PaymentIntent {
-  const intent = state.store.collection(scope, 'payment_intent').get(id);
-  if (!intent) throw resourceMissing('payment_intent', id, param, status);
-  return intent;
+  return state.store.retrieve(scope, 'payment_intent', id, param, status);
 }
 
 export const paymentIntentRoutes = [

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { Interval } from '../calendar';
-import { invalidParam, invalidRequest, parameterMissing, resourceMissing } from '../errors';
+import { invalidParam, invalidRequest, parameterMissing } from '../errors';
 import { applyMetadata, inRange, type Params } from '../form';
 import { newId } from '../ids';
 import { listObjects, readListParams } from '../list';
@@ -116,9 +116,7 @@ export function createPrice(state: EmulatorState, scope: Scope, input: PriceInpu
 }
 
 export function findPrice(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Price {
-  const price = state.store.collection(scope, 'price').get(id);
-  if (!price) throw resourceMissing('price', id, param, status);
-  return price;
+  return state.store.retrieve(scope, 'price', id, param, status);
 }
 
 /** A price a purchase may use: it must exist and be active. */

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { invalidRequest, resourceMissing, stripeError } from '../errors';
+import { invalidRequest, stripeError } from '../errors';
 import { applyMetadata, inRange, type Params } from '../form';
 import { randomString } from '../ids';
 import { listObjects, readListParams } from '../list';
@@ -60,9 +60,7 @@ export function createProduct(state: EmulatorState, scope: Scope, input: Product
 }
 
 export function findProduct(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Product {
-  const product = state.store.collection(scope, 'product').get(id);
-  if (!product) throw resourceMissing('product', id, param, status);
-  return product;
+  return state.store.retrieve(scope, 'product', id, param, status);
 }
 
 /** A product a new price or purchase may use: it must exist and be active. */

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { addInterval, nextPeriodEnd, type Interval } from '../calendar';
-import { invalidParam, invalidRequest, resourceMissing } from '../errors';
+import { invalidParam, invalidRequest } from '../errors';
 import { previousAttributes } from '../events';
 import { applyMetadata, inRange, type MetadataUpdate, type Params } from '../form';
 import { newId, randomString } from '../ids';
@@ -194,9 +194,7 @@ export function startSubscription(state: EmulatorState, scope: Scope, input: Sub
 }
 
 export function findSubscription(state: EmulatorState, scope: Scope, id: string, param = 'id', status = 404): Stripe.Subscription {
-  const subscription = state.store.collection(scope, 'subscription').get(id);
-  if (!subscription) throw resourceMissing('subscription', id, param, status);
-  return subscription;
+  return state.store.retrieve(scope, 'subscription', id, param, status);
 }
 
 function replaceSubscription(state: EmulatorState, scope: Scope, before: Stripe.Subscription, after: Stripe.Subscription, emit: Emit): Stripe.Subscription {

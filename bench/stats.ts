@@ -75,13 +75,13 @@ const inParallel = async <T>(work: T[], width: number, run: (item: T) => Promise
   }));
 };
 
-/** About the size of a purchase record, in the merchant-mode partition the counters share. */
+/** About the size of a purchase item, one per guest customer (the ledger no longer shares the counters' partition). */
 const ledgerFiller = async (merchantId: string, purchases: number) => {
   const batches = Array.from({ length: Math.ceil(purchases / 25) }, (_, b) => b);
   await inParallel(batches, 16, async (b) => {
     const puts = Array.from({ length: Math.min(25, purchases - b * 25) }, (_, i) => ({
       PutRequest: {
-        Item: { ...keys.purchase(merchantId, 'live', `pur_bench${b}x${i}`), type: 'benchFiller', body: 'x'.repeat(600) },
+        Item: { ...keys.ledgerPurchase(merchantId, 'live', `guest:bench${b}x${i}`, `pi_bench${b}x${i}`), type: 'benchFiller', body: 'x'.repeat(600) },
       },
     }));
     let pending: unknown[] = puts;

@@ -9,6 +9,8 @@ import type { SecretName } from './core/secret-names';
 export interface Access {
   table?: 'read' | 'readWrite';
   resyncQueue?: 'send';
+  /** Ledger jobs: corrections after a late fact, payouts that finish on their own. */
+  ledgerQueue?: 'send';
   secrets?: readonly SecretName[];
 }
 
@@ -56,7 +58,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/webhooks/stripe',
     handler: 'stripe-webhook',
-    access: { table: 'readWrite', resyncQueue: 'send', secrets: ['stripeWebhookSecrets', 'stripeSecretKeys'] },
+    access: { table: 'readWrite', resyncQueue: 'send', ledgerQueue: 'send', secrets: ['stripeWebhookSecrets', 'stripeSecretKeys'] },
   },
 
   { method: 'POST', path: '/v1/commission-plans', handler: 'create-plan', access: merchant },
@@ -84,8 +86,10 @@ export const httpRoutes: readonly HttpRoute[] = [
   // The commission ledger (lambdas/ledger/): written by the webhook intake, read and paid out here.
   { method: 'GET', path: '/v1/purchases', handler: 'list-purchases', access: merchantRead },
   { method: 'GET', path: '/v1/commissions', handler: 'list-commissions', access: merchantRead },
-  { method: 'POST', path: '/v1/payouts', handler: 'create-payout', access: merchant },
+  { method: 'POST', path: '/v1/payouts', handler: 'create-payout', access: { table: 'readWrite', ledgerQueue: 'send' } },
   { method: 'GET', path: '/v1/payouts', handler: 'list-payouts', access: merchantRead },
+  { method: 'GET', path: '/v1/payouts/{id}', handler: 'get-payout', access: merchantRead },
+  { method: 'GET', path: '/v1/affiliates/{id}/balance', handler: 'get-affiliate-balance', access: merchantRead },
 
   { method: 'GET', path: '/v1/stats', handler: 'get-stats', access: merchantRead },
   { method: 'POST', path: '/stripe-app/stats', handler: 'stripe-app-stats', access: { table: 'read', secrets: ['stripeAppSigningSecret'] } },
@@ -126,10 +130,22 @@ export const queueConsumers: readonly QueueConsumer[] = [
     timeoutSeconds: 60,
     access: { table: 'readWrite', resyncQueue: 'send', secrets: ['stripeSecretKeys'] },
   },
+  {
+    // The ledger's jobs: a customer's correction after a late fact, and payouts too large for one
+    // request. Each message does a bounded slice and queues its own continuation.
+    handler: 'ledger-jobs',
+    queue: 'ledger',
+    batchSize: 5,
+    maxConcurrency: 10,
+    timeoutSeconds: 60,
+    access: { table: 'readWrite', ledgerQueue: 'send' },
+  },
 ];
 export const scheduledFunctions: readonly ScheduledFunction[] = [
   // Webhooks report drift as it happens; once a day the drift repair catches whatever they missed.
   { handler: 'coupon-drift-repair', rateMinutes: 24 * 60, timeoutSeconds: 60, access: { table: 'readWrite', resyncQueue: 'send' } },
+  // A correction is queued right after the transaction that needs it; this re-queues any whose message was lost.
+  { handler: 'ledger-corrections-sweep', rateMinutes: 10, timeoutSeconds: 60, access: { table: 'readWrite', ledgerQueue: 'send' } },
 ];
 
 /**
@@ -138,6 +154,7 @@ export const scheduledFunctions: readonly ScheduledFunction[] = [
  */
 export const queues = {
   resync: { maxReceiveCount: 5, consumerTimeoutSeconds: 60 },
+  ledger: { maxReceiveCount: 8, consumerTimeoutSeconds: 60 },
 } as const;
 export type QueueName = keyof typeof queues;
 

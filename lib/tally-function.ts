@@ -106,6 +106,10 @@ export class TallyFunction extends Construct {
       this.fn.addEnvironment('TALLY_RESYNC_QUEUE_URL', queues.resync.queueUrl);
       queues.resync.grantSendMessages(this.fn);
     }
+    if (access.ledgerQueue === 'send') {
+      this.fn.addEnvironment('TALLY_LEDGER_QUEUE_URL', queues.ledger.queueUrl);
+      queues.ledger.grantSendMessages(this.fn);
+    }
     for (const name of access.secrets ?? []) {
       this.fn.addEnvironment(secretArnEnv(name), secrets[name].secretArn);
       secrets[name].grantRead(this.fn);

@@ -113,6 +113,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       TALLY_DYNAMODB_ENDPOINT: dynamo.endpoint,
       TALLY_SQS_ENDPOINT: sqs.endpoint,
       TALLY_RESYNC_QUEUE_URL: queueUrls.resync.url,
+      TALLY_LEDGER_QUEUE_URL: queueUrls.ledger.url,
       TALLY_OPERATOR_KEY: operatorKey,
       TALLY_OAUTH_STATE_KEY: oauthStateKey,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',

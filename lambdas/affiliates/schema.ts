@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { currencySchema } from '../core/money';
+import { currencySchema, minorUnitsSchema } from '../core/money';
 import { email } from '../core/schemas';
 
 /** Stripe promotion codes allow letters, digits and dashes; Tally holds coupon codes to the same rule. */
@@ -27,7 +27,7 @@ const percentOff = z
 export const discountSchema = z
   .strictObject({
     percentOff: percentOff.optional(),
-    amountOff: z.int().min(1).max(99_999_999).optional(),
+    amountOff: minorUnitsSchema.min(1).optional(),
     currency: currencySchema.optional(),
     duration: z.enum(['once', 'forever', 'repeating']),
     durationInMonths: z.int().min(1).max(120).optional(),

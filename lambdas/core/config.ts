@@ -9,6 +9,7 @@ const envSchema = z.object({
   TALLY_TABLE_NAME: z.string().min(1).optional(),
   TALLY_PUBLIC_URL: z.url().optional(),
   TALLY_RESYNC_QUEUE_URL: z.url().optional(),
+  TALLY_LEDGER_QUEUE_URL: z.url().optional(),
   /** Local only: DynamoDB Local and the SQS server. */
   TALLY_DYNAMODB_ENDPOINT: z.url().optional(),
   TALLY_SQS_ENDPOINT: z.url().optional(),

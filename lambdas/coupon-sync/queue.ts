@@ -1,10 +1,11 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import { config, requireSetting } from '../core/config';
+import { requireSetting } from '../core/config';
 import { UpstreamError } from '../core/errors';
 import { logger } from '../core/logger';
 import { modeSchema } from '../core/mode';
+import { sqs } from '../core/sqs';
 import { promotionCodeViewSchema } from './plan';
 
 /**
@@ -30,12 +31,6 @@ export type FanOutMessage = z.infer<typeof fanOutMessageSchema>;
 export const resyncMessageSchema = z.discriminatedUnion('kind', [syncMessageSchema, fanOutMessageSchema]);
 export type ResyncMessage = z.infer<typeof resyncMessageSchema>;
 
-let client: SQSClient | undefined;
-const sqs = (): SQSClient => {
-  const endpoint = config().TALLY_SQS_ENDPOINT;
-  client ??= new SQSClient(endpoint ? { endpoint } : {});
-  return client;
-};
 const queueUrl = () => requireSetting('TALLY_RESYNC_QUEUE_URL');
 
 /** SQS takes ten messages a call; a few calls run at once, so a fan-out page goes out quickly. */

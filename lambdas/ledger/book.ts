@@ -1,29 +1,20 @@
 /**
- * A customer's book: every fact Stripe has told Tally about one customer's purchases, in one item.
- * The ledger (purchases, commissions and their lines) is derived from it by a pure function
- * (derive.ts), so the same facts give the same ledger whatever order the events came in, and an
- * event delivered twice changes nothing. Merging is commutative: when two reports of one thing
- * differ, the one Stripe sent later (the event's `created`) wins, whatever order they arrive in.
- *
- * A customer's purchases share one book because the rules span them: attribution is sticky per
- * customer, recurring plans count from the customer's first commissioned payment, and a
- * cancellation ends the commissions of later payments. A payment without a customer (a guest
- * checkout) has a book of its own.
+ * The facts Stripe has told Tally about a customer's purchases, and how reports of one thing merge.
+ * Each purchase's facts are an item of their own (store.ts); what the rules across purchases need
+ * is the customer's summary (customer.ts). The ledger (a purchase, its commission and its lines) is
+ * derived from both by a pure function (derive.ts), so the same facts give the same ledger whatever
+ * order the events came in, and an event delivered twice changes nothing. Merging is commutative:
+ * when two reports of one thing differ, the one Stripe sent later (the event's `created`) wins,
+ * whatever order they arrive in.
  */
+import type { Attribution } from '../attribution/attribution';
+
+export type { Attribution, AttributionSource } from '../attribution/attribution';
 
 /** A line of a purchase: what one product brought in, tax excluded and discounts deducted. */
 export interface PurchaseLine {
   productId: string | null;
   amount: number;
-}
-
-export type AttributionSource = 'metadata' | 'lead' | 'coupon';
-
-export interface Attribution {
-  affiliateId: string;
-  source: AttributionSource;
-  /** From when it applies: it never reaches back to purchases made before it. */
-  at: string;
 }
 
 /** The evidence a purchase carries for attribution (SPEC section 3), as its events showed it. */
@@ -102,16 +93,21 @@ export interface PeriodFacts extends Observed {
   lines: PurchaseLine[];
 }
 
-/** The affiliate's terms when its commission on a purchase was first worked out. */
+/**
+ * The affiliate's terms when its commission on a purchase was first worked out: the plan by ID and
+ * version (plan versions never change, so the commission is worked out the same way forever).
+ */
 export interface Terms {
   affiliateId: string;
   affiliateActive: boolean;
-  plan: PlanTerms | null;
+  plan: { id: string; version: number } | null;
   holdDays: number;
 }
 
+/** What a commission is computed from: one version of a plan (plans/plan.ts stores them). */
 export interface PlanTerms {
   id: string;
+  version: number;
   name: string;
   rate: { percentBps: number } | { flat: { amount: number; currency: string } };
   paymentFor: 'all' | 'line_items';
@@ -119,6 +115,10 @@ export interface PlanTerms {
   recurring: 'first' | 'all' | { months: number };
 }
 
+/**
+ * A payout's part in one commission: what it paid (the balance then), or, as a negative amount, the
+ * clawback it netted (what a refund or lost dispute took back after the commission was paid).
+ */
 export interface PayoutFact {
   amount: number;
   at: string;
@@ -157,26 +157,7 @@ export interface SubscriptionFacts extends Observed {
   cancelAt: string | null;
 }
 
-export interface Book {
-  bookId: string;
-  customerId: string | null;
-  purchases: Record<string, PurchaseRecord>;
-  subscriptions: Record<string, SubscriptionFacts>;
-  /** The customer's attribution as Tally's customer records held it when last read (colleague module). */
-  prior: Attribution | null;
-  version: number;
-}
-
-export const emptyBook = (bookId: string, customerId: string | null): Book => ({
-  bookId,
-  customerId,
-  purchases: {},
-  subscriptions: {},
-  prior: null,
-  version: 0,
-});
-
-const emptyPurchase = (kind: PurchaseKind): PurchaseRecord => ({ kind, refunds: {}, disputes: {}, evidence: {}, payouts: {} });
+export const emptyPurchase = (kind: PurchaseKind): PurchaseRecord => ({ kind, refunds: {}, disputes: {}, evidence: {}, payouts: {} });
 
 /** A canonical string of a value (keys sorted): equal facts give equal strings, whatever their key order. */
 export const canonical = (value: unknown): string =>
@@ -217,7 +198,7 @@ export const mergeDispute = (current: DisputeFact | undefined, incoming: Dispute
  * A subscription's facts: the latest report wins, except what is decided once (how it is tracked)
  * and what only ever becomes known (that it ended).
  */
-const mergeSubscription = (current: SubscriptionFacts | undefined, incoming: SubscriptionFacts): SubscriptionFacts => {
+export const mergeSubscription = (current: SubscriptionFacts | undefined, incoming: SubscriptionFacts): SubscriptionFacts => {
   if (!current) return incoming;
   const latest = later(current, incoming);
   return { ...latest, trackedBy: current.trackedBy, endedAt: current.endedAt ?? incoming.endedAt };
@@ -255,17 +236,6 @@ export const mergePurchase = (current: PurchaseRecord | undefined, update: Purch
   if (update.period) merged.period = later(base.period, update.period);
   return merged;
 };
-
-/** Adds facts to a book without touching the original (the old book is derived again for the diff). */
-export const withPurchase = (book: Book, key: string, update: PurchaseUpdate): Book => ({
-  ...book,
-  purchases: { ...book.purchases, [key]: mergePurchase(book.purchases[key], update) },
-});
-
-export const withSubscription = (book: Book, subscriptionId: string, facts: SubscriptionFacts): Book => ({
-  ...book,
-  subscriptions: { ...book.subscriptions, [subscriptionId]: mergeSubscription(book.subscriptions[subscriptionId], facts) },
-});
 
 /** The merged evidence of a purchase: a fixed precedence of sources, so arrival order never matters. */
 const evidencePrecedence: EvidenceSource[] = ['checkout', 'customer', 'invoice', 'charge'];

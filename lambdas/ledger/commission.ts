@@ -1,5 +1,5 @@
 import { addMonths, applyBasisPoints } from './arithmetic';
-import type { PlanTerms, PurchaseLine, Terms } from './book';
+import type { PlanTerms, PurchaseLine } from './book';
 import { formatBasisPoints, formatMoney } from './format';
 
 /** The lines a plan pays on: all of them, or only those whose product is one of its SKUs. */
@@ -42,7 +42,13 @@ const none = (base: number, reason: string): Earning => ({ earned: false, base, 
  * purchase never earns nothing silently. A flat rate in another currency than the purchase earns
  * nothing rather than a guessed exchange rate.
  */
-export const earn = (purchase: PurchaseForCommission, terms: Terms): Earning => {
+/** The affiliate's standing and the plan version a purchase's terms name. */
+export interface EarningTerms {
+  affiliateActive: boolean;
+  plan: PlanTerms | null;
+}
+
+export const earn = (purchase: PurchaseForCommission, terms: EarningTerms): Earning => {
   const allLines = sumLines(purchase.lines);
   if (purchase.total <= 0) return none(0, 'nothing was paid');
   if (!terms.affiliateActive) return none(allLines, 'the affiliate is archived');

@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Mode } from '../core/mode';
 import { addDays } from './arithmetic';
-import { attributeBook, occurredAt } from './attribution';
-import type { Attribution, AttributionSource, Book, PurchaseLine, PurchaseRecord, SubscriptionFacts } from './book';
+import { occurredAt } from './attribution';
+import type { AttributionSource, PlanTerms, PurchaseLine, PurchaseRecord } from './book';
 import { earn, type RecurringPosition, sumLines } from './commission';
+import { attributionOf, type CustomerSummary, notAPurchase, totalOf } from './customer';
 import { type CommissionLedger, commissionLedger, refundedAmount } from './lines';
 
 /**
- * The ledger of one book, as a pure function of its facts: which purchases there are, who they
- * are credited to, and each commission with its lines. Nothing here reads a clock or a store, so
- * the same book always gives the same ledger (what makes any delivery order give one result).
+ * One purchase's ledger, as a pure function of its facts and its customer's summary: whether it is
+ * a purchase, who it is credited to, and its commission with its lines. Nothing here reads a clock
+ * or a store, so the same facts always give the same ledger (what makes any delivery order give one
+ * result), and no purchase needs another's facts: the summary holds what the rules across them use.
  */
 
 export interface StripeRefs {
@@ -51,14 +53,16 @@ export interface DerivedCommission {
   holdDays: number;
   /** When the hold period ends and the commission can be paid. */
   availableAt: string;
+  /** The plan version it was earned under (null when no plan applied). */
+  plan: { id: string; version: number } | null;
 }
 
-export interface DerivedBook {
-  purchases: Map<string, DerivedPurchase>;
-  commissions: Map<string, DerivedCommission>;
-  /** Subscriptions that ended, with when (a cancellation is counted once, at its time). */
-  cancellations: Map<string, string>;
+export interface DerivedLedger {
+  purchase: DerivedPurchase | null;
+  commission: DerivedCommission | null;
 }
+
+export const nothingDerived: DerivedLedger = { purchase: null, commission: null };
 
 export interface LedgerScope {
   merchantId: string;
@@ -68,26 +72,8 @@ export interface LedgerScope {
 /** Stable, opaque IDs: one purchase per Stripe invoice, payment or billing period, whoever derives it. */
 const stableId = (prefix: string, scope: LedgerScope, key: string): string =>
   `${prefix}_${createHash('sha256').update(`${scope.merchantId}|${scope.mode}|${key}`).digest('base64url').slice(0, 24)}`;
-const purchaseIdOf = (scope: LedgerScope, key: string): string => stableId('pur', scope, key);
-const commissionIdOf = (scope: LedgerScope, key: string): string => stableId('com', scope, key);
-
-const periodEnd = (subscription: SubscriptionFacts): string | null => subscription.endedAt ?? subscription.cancelAt;
-
-/** Why a record is not (or not yet) a purchase, or null when it is one. */
-const notAPurchase = (record: PurchaseRecord, book: Book): string | null => {
-  if (record.kind === 'invoice') {
-    if (!record.invoice) return 'waiting for its invoice';
-    const subscription = record.invoice.subscriptionId ? book.subscriptions[record.invoice.subscriptionId] : undefined;
-    return subscription?.trackedBy === 'subscription_period' ? 'its subscription is tracked by billing period' : null;
-  }
-  if (record.kind === 'payment') return record.charge || record.checkout ? null : 'waiting for its payment';
-  const period = record.period;
-  const subscription = period ? book.subscriptions[period.subscriptionId] : undefined;
-  if (!period || subscription?.trackedBy !== 'subscription_period') return 'its subscription is tracked per transaction';
-  if (subscription.trialEndsAt && period.startsAt < subscription.trialEndsAt) return 'a trial period';
-  const end = periodEnd(subscription);
-  return end && period.startsAt >= end ? 'the period starts after the subscription ends' : null;
-};
+export const purchaseIdOf = (scope: LedgerScope, key: string): string => stableId('pur', scope, key);
+export const commissionIdOf = (scope: LedgerScope, key: string): string => stableId('com', scope, key);
 
 interface Amounts {
   currency: string;
@@ -96,17 +82,17 @@ interface Amounts {
 }
 
 const amountsOf = (record: PurchaseRecord): Amounts => {
-  if (record.invoice) return { currency: record.invoice.currency, total: record.invoice.paid, lines: record.invoice.lines };
-  if (record.period) return { currency: record.period.currency, total: sumLines(record.period.lines), lines: record.period.lines };
+  const total = totalOf(record);
+  if (record.invoice) return { currency: record.invoice.currency, total, lines: record.invoice.lines };
+  if (record.period) return { currency: record.period.currency, total, lines: record.period.lines };
   // A payment's lines come from its Checkout Session; a payment without one is one line of no product.
   const { charge, checkout } = record;
-  const total = charge?.amount ?? checkout?.total ?? 0;
   const currency = charge?.currency ?? checkout?.currency ?? '';
   return { currency, total, lines: checkout?.lines ?? [{ productId: null, amount: total }] };
 };
 
-const stripeRefs = (book: Book, record: PurchaseRecord): StripeRefs => {
-  const refs: StripeRefs = { customerId: book.customerId };
+const stripeRefs = (customerId: string | null, record: PurchaseRecord): StripeRefs => {
+  const refs: StripeRefs = { customerId };
   const subscriptionId = record.invoice?.subscriptionId ?? record.period?.subscriptionId;
   if (record.invoice) refs.invoiceId = record.invoice.invoiceId;
   if (record.charge) refs.chargeId = record.charge.chargeId;
@@ -123,88 +109,81 @@ const settledRefunds = (record: PurchaseRecord) =>
       .map(([id, refund]) => [id, { amount: refund.amount, at: refund.createdAt }]),
   );
 
-/** The purchase keys whose commission needs the terms of an affiliate the book has none for. */
-export const missingTerms = (book: Book): { key: string; affiliateId: string }[] => {
-  const missing: { key: string; affiliateId: string }[] = [];
-  for (const [key, attribution] of attributeBook(book)) {
-    const record = book.purchases[key] as PurchaseRecord;
-    if (attribution && notAPurchase(record, book) === null && record.terms?.affiliateId !== attribution.affiliateId)
-      missing.push({ key, affiliateId: attribution.affiliateId });
-  }
-  return missing;
+/** The affiliate whose terms a purchase needs and does not have yet (terms are fixed when first needed). */
+export const missingTerms = (record: PurchaseRecord, summary: CustomerSummary): string | null => {
+  const attribution = attributionOf(summary, record);
+  if (!attribution || notAPurchase(record, summary) !== null) return null;
+  return record.terms?.affiliateId === attribution.affiliateId ? null : attribution.affiliateId;
 };
 
-export const deriveBook = (book: Book, scope: LedgerScope): DerivedBook => {
-  const attributions = attributeBook(book);
-  const purchases = new Map<string, DerivedPurchase>();
-  const commissions = new Map<string, DerivedCommission>();
+/** The plan version a purchase's terms name, if any: what `derivePurchase` needs given. */
+export const planOfTerms = (record: PurchaseRecord): { id: string; version: number } | null => record.terms?.plan ?? null;
 
-  const valid = Object.entries(book.purchases)
-    .filter(([, record]) => notAPurchase(record, book) === null)
-    .map(([key, record]) => ({ key, record, at: occurredAt(record) as string, amounts: amountsOf(record) }))
-    .sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
-  const first = valid.find(({ key, amounts }) => attributions.get(key) && amounts.total > 0);
+/**
+ * Derives one purchase. `plan` is the version its terms name (null when they name none); a
+ * purchase credited to an affiliate it has no terms for is a caller's bug (`missingTerms` first).
+ */
+export const derivePurchase = (scope: LedgerScope, key: string, record: PurchaseRecord, summary: CustomerSummary, plan: PlanTerms | null): DerivedLedger => {
+  if (notAPurchase(record, summary) !== null) return nothingDerived;
+  const at = occurredAt(record) as string;
+  const amounts = amountsOf(record);
+  const attribution = attributionOf(summary, record);
+  const purchase: DerivedPurchase = {
+    key,
+    id: purchaseIdOf(scope, key),
+    affiliateId: attribution?.affiliateId ?? null,
+    source: attribution?.source ?? null,
+    stripe: stripeRefs(summary.customerId, record),
+    currency: amounts.currency,
+    total: amounts.total,
+    commissionable: sumLines(amounts.lines),
+    refunded: refundedAmount(record.refunds),
+    settledRefunds: settledRefunds(record),
+    lines: amounts.lines,
+    occurredAt: at,
+    commissionId: null,
+    noCommissionReason: null,
+  };
+  if (!attribution) return { purchase, commission: null };
 
-  for (const { key, record, at, amounts } of valid) {
-    const attribution: Attribution | null = attributions.get(key) ?? null;
-    const purchase: DerivedPurchase = {
-      key,
-      id: purchaseIdOf(scope, key),
-      affiliateId: attribution?.affiliateId ?? null,
-      source: attribution?.source ?? null,
-      stripe: stripeRefs(book, record),
-      currency: amounts.currency,
+  const terms = record.terms;
+  if (terms?.affiliateId !== attribution.affiliateId) throw new Error(`Purchase ${key} has no terms for its affiliate`);
+  if (terms.plan && (plan?.id !== terms.plan.id || plan.version !== terms.plan.version))
+    throw new Error(`Purchase ${key} needs plan ${terms.plan.id} version ${terms.plan.version}`);
+  const subscriptionId = purchase.stripe.subscriptionId;
+  const subscription = subscriptionId ? summary.subscriptions[subscriptionId] : undefined;
+  const first = summary.first;
+  const position: RecurringPosition = { firstAt: new Date(first?.at ?? at), isFirst: first?.key === key, at: new Date(at) };
+  // Stripe's times are whole seconds: a payment in the very second of the end (a final invoice) is after it.
+  const earning = earn(
+    { ...amounts, afterSubscriptionEnded: Boolean(subscription?.endedAt && at >= subscription.endedAt), position },
+    { ...terms, plan: terms.plan ? plan : null },
+  );
+  purchase.commissionable = earning.base;
+  if (!earning.earned) purchase.noCommissionReason = earning.reason;
+  if (!earning.earned && Object.keys(record.payouts).length === 0) return { purchase, commission: null };
+
+  const commission: DerivedCommission = {
+    key,
+    id: commissionIdOf(scope, key),
+    purchaseId: purchase.id,
+    affiliateId: attribution.affiliateId,
+    currency: amounts.currency,
+    ledger: commissionLedger({
+      earned: earning.earned ? earning.amount : 0,
+      earnedReason: earning.reason,
+      earnedAt: at,
       total: amounts.total,
-      commissionable: sumLines(amounts.lines),
-      refunded: refundedAmount(record.refunds),
-      settledRefunds: settledRefunds(record),
-      lines: amounts.lines,
-      occurredAt: at,
-      commissionId: null,
-      noCommissionReason: null,
-    };
-    purchases.set(key, purchase);
-    if (!attribution) continue;
-
-    const terms = record.terms;
-    if (terms?.affiliateId !== attribution.affiliateId) throw new Error(`Purchase ${key} has no terms for its affiliate`);
-    const subscriptionId = purchase.stripe.subscriptionId;
-    const subscription = subscriptionId ? book.subscriptions[subscriptionId] : undefined;
-    const position: RecurringPosition = { firstAt: new Date(first?.at ?? at), isFirst: first?.key === key, at: new Date(at) };
-    // Stripe's times are whole seconds: a payment in the very second of the end (a final invoice) is after it.
-    const earning = earn(
-      { ...amounts, afterSubscriptionEnded: Boolean(subscription?.endedAt && at >= subscription.endedAt), position },
-      terms,
-    );
-    purchase.commissionable = earning.base;
-    if (!earning.earned) purchase.noCommissionReason = earning.reason;
-    if (!earning.earned && Object.keys(record.payouts).length === 0) continue;
-
-    const commission: DerivedCommission = {
-      key,
-      id: commissionIdOf(scope, key),
-      purchaseId: purchase.id,
-      affiliateId: attribution.affiliateId,
       currency: amounts.currency,
-      ledger: commissionLedger({
-        earned: earning.earned ? earning.amount : 0,
-        earnedReason: earning.reason,
-        earnedAt: at,
-        total: amounts.total,
-        currency: amounts.currency,
-        refunds: record.refunds,
-        disputes: record.disputes,
-        payouts: record.payouts,
-      }),
-      occurredAt: at,
-      holdDays: terms.holdDays,
-      availableAt: addDays(new Date(at), terms.holdDays).toISOString(),
-    };
-    purchase.commissionId = commission.id;
-    commissions.set(key, commission);
-  }
-
-  const cancellations = new Map<string, string>();
-  for (const [id, subscription] of Object.entries(book.subscriptions)) if (subscription.endedAt) cancellations.set(id, subscription.endedAt);
-  return { purchases, commissions, cancellations };
+      refunds: record.refunds,
+      disputes: record.disputes,
+      payouts: record.payouts,
+    }),
+    occurredAt: at,
+    holdDays: terms.holdDays,
+    availableAt: addDays(new Date(at), terms.holdDays).toISOString(),
+    plan: terms.plan,
+  };
+  purchase.commissionId = commission.id;
+  return { purchase, commission };
 };

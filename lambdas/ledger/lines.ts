@@ -118,13 +118,16 @@ export const commissionLedger = (input: LedgerInput): CommissionLedger => {
       net = 0;
       lost = true;
     } else {
-      lines.push({ type: 'paid', amount: -step.amount, reason: `payout ${step.ref}`, at: step.at, ref: step.ref });
+      // A negative payout is a clawback it netted: what the affiliate owed back comes back in.
+      const reason = step.amount >= 0 ? `payout ${step.ref}` : `clawback of ${formatMoney(-step.amount, currency)} netted in payout ${step.ref}`;
+      lines.push({ type: 'paid', amount: -step.amount, reason, at: step.at, ref: step.ref });
       paid += step.amount;
     }
   }
 
   const disputeOpen = Object.values(input.disputes).some((dispute) => dispute.outcome === 'open');
-  const reversed = earned > 0 && net === 0 && (lost || refunded >= total);
-  const state: CommissionState = paid > 0 ? 'paid' : reversed ? 'reversed' : disputeOpen ? 'held' : 'open';
+  // Paid is final (later refunds show as a negative balance, netted by the next payout). Worth
+  // nothing — refunded, lost, or rounded down to zero — is settled: reversed, never payable.
+  const state: CommissionState = Object.keys(input.payouts).length > 0 ? 'paid' : net <= 0 ? 'reversed' : disputeOpen ? 'held' : 'open';
   return { lines, net, paid, state };
 };

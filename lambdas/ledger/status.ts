@@ -1,3 +1,4 @@
+import type { CommissionBucket } from '../store/keys';
 import type { CommissionState } from './lines';
 
 export const commissionStatuses = ['pending', 'approved', 'held', 'reversed', 'paid'] as const;
@@ -11,9 +12,10 @@ export interface StatusInput {
 
 /**
  * A commission's status at a given moment. Paid is final (later refunds show as negative lines
- * and a negative balance); then reversed (nothing left); then held (a dispute is open); otherwise
- * pending until the hold period has run — a hold of 0 days approves at once — then approved.
- * Derived when read, so no scheduled job moves commissions from pending to approved.
+ * and a negative balance, netted by the next payout); then reversed (nothing left); then held (a
+ * dispute is open); otherwise pending until the hold period has run — a hold of 0 days approves at
+ * once — then approved. Derived when read, so no scheduled job moves commissions from pending to
+ * approved.
  */
 export const statusAt = (commission: StatusInput, now: Date): CommissionStatus => {
   if (commission.state !== 'open') return commission.state;
@@ -21,22 +23,14 @@ export const statusAt = (commission: StatusInput, now: Date): CommissionStatus =
 };
 
 /**
- * The same rule as a DynamoDB filter over stored commission items (`state`, `holdDays`,
- * `availableAt`), so lists filtered by status agree with the status each item shows.
+ * Where a status lives in the status indexes (store.ts `statusSortKey`): its bucket(s), and for
+ * pending and approved the range of the open bucket — the same rule as `statusAt`, so a list
+ * filtered by status reads only the commissions it returns and agrees with the status each shows.
  */
-export const statusFilter = (status: CommissionStatus, now: Date) => {
-  const names = { '#state': 'state', '#holdDays': 'holdDays', '#availableAt': 'availableAt' };
-  if (status === 'pending')
-    return {
-      FilterExpression: '#state = :open AND #holdDays > :zero AND #availableAt > :now',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':open': 'open', ':zero': 0, ':now': now.toISOString() },
-    };
-  if (status === 'approved')
-    return {
-      FilterExpression: '#state = :open AND (#holdDays = :zero OR #availableAt <= :now)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':open': 'open', ':zero': 0, ':now': now.toISOString() },
-    };
-  return { FilterExpression: '#state = :state', ExpressionAttributeNames: { '#state': 'state' }, ExpressionAttributeValues: { ':state': status } };
+export const statusIndex = (status: CommissionStatus, now: Date): { buckets: CommissionBucket[]; skFrom?: string; skTo?: string } => {
+  const cut = `H${now.toISOString()}~`;
+  if (status === 'approved') return { buckets: ['open'], skTo: cut };
+  if (status === 'pending') return { buckets: ['open'], skFrom: cut };
+  if (status === 'paid') return { buckets: ['paid', 'clawback'] };
+  return { buckets: [status] };
 };

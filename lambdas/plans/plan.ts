@@ -5,6 +5,7 @@ import { zodIssues } from '../core/validation';
 import { newId } from '../core/ids';
 import { moneySchema } from '../core/money';
 import { get as getMerchant } from '../merchants/merchant';
+import { batchGet } from '../store/batch';
 import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { type Page, type PageRequest, queryPage } from '../store/query';
@@ -80,7 +81,10 @@ export interface CommissionPlan {
   updatedAt: string;
 }
 
-/** Stored with a version for optimistic locking; `isDefault` is not stored on the plan. */
+/**
+ * The plan's head item: its current version (also the optimistic lock); `isDefault` is not stored
+ * on the plan.
+ */
 type StoredPlan = Omit<CommissionPlan, 'isDefault'> & { version: number };
 
 const toPlan = (item: StoredPlan, defaultPlanId: string | null): CommissionPlan => ({
@@ -100,16 +104,87 @@ const defaultPlanId = async (merchantId: string) => (await getMerchant(merchantI
 const concurrentUpdate = () =>
   new ConflictError('plan.concurrent_update', 'The plan or the default changed while this update was made; retry.');
 
-/**
- * Where the merchant's profile keeps a copy of each plan: the ledger reads the profile with the
- * rest of a purchase's items and needs the plans in that same read (one attribute per plan, so a
- * plan write never rewrites the others).
- */
-export const profilePlanAttribute = (planId: string): string => `plan#${planId}`;
+/** What a commission is worked out from: one version of a plan. */
+export interface PlanVersion {
+  id: string;
+  version: number;
+  name: string;
+  rate: Rate;
+  paymentFor: 'all' | 'line_items';
+  lineItemSkus: string[];
+  recurring: Recurring;
+}
 
-/** A plan as its profile copy holds it, or undefined when the profile has none (plans older than the copy). */
-export const planFromProfile = (profile: Record<string, unknown> | undefined, planId: string): Omit<StoredPlan, 'version'> | undefined =>
-  profile?.[profilePlanAttribute(planId)] as Omit<StoredPlan, 'version'> | undefined;
+/** The terms of a stored plan item: a head and its version items hold them under the same names. */
+const termsOf = (item: Record<string, unknown>): PlanVersion => {
+  const { id, version, name, rate, paymentFor, lineItemSkus, recurring } = item as unknown as PlanVersion;
+  return { id, version, name, rate, paymentFor, lineItemSkus, recurring };
+};
+
+/** The version a head item (keys.plan) describes. */
+export const versionOfHead = (item: Record<string, unknown>): PlanVersion => termsOf(item);
+
+export const planVersionKey = (planId: string, version: number) => `${planId}@${version}`;
+
+/**
+ * Every write of a plan also writes its new version, once: commissions name the version they were
+ * earned under, so what a version says must never change after it is written.
+ */
+const putVersion = (transaction: Transaction, merchantId: string, plan: StoredPlan, onConditionFailed?: () => Error) =>
+  transaction.put(
+    {
+      Item: { ...keys.planVersion(merchantId, plan.id, plan.version), type: 'planVersion', ...termsOf(plan) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+    onConditionFailed,
+  );
+
+const versionCacheSize = 500;
+/** Versions read by this container, oldest use first; a version never changes, so none is ever stale. */
+const versionCache = new Map<string, PlanVersion>();
+const versionCacheKey = (merchantId: string, planId: string, version: number) => `${merchantId}/${planVersionKey(planId, version)}`;
+
+const cached = (key: string): PlanVersion | undefined => {
+  const version = versionCache.get(key);
+  if (version) {
+    versionCache.delete(key);
+    versionCache.set(key, version);
+  }
+  return version;
+};
+
+const remember = (key: string, version: PlanVersion) => {
+  versionCache.set(key, version);
+  if (versionCache.size > versionCacheSize) versionCache.delete(versionCache.keys().next().value as string);
+};
+
+/**
+ * Reads plan versions by {planId, version}, from a container-wide cache first (versions never
+ * change, so a cached one is never stale), the rest in one batchGet. Returns a Map keyed by
+ * `${planId}@${version}` (planVersionKey); a missing version is simply absent.
+ */
+export const planVersions = async (
+  merchantId: string,
+  wanted: readonly { planId: string; version: number }[],
+): Promise<Map<string, PlanVersion>> => {
+  const found = new Map<string, PlanVersion>();
+  const missing: { planId: string; version: number }[] = [];
+  for (const { planId, version } of wanted) {
+    const hit = cached(versionCacheKey(merchantId, planId, version));
+    if (hit) found.set(planVersionKey(planId, version), hit);
+    else missing.push({ planId, version });
+  }
+  if (missing.length === 0) return found;
+  const read = await batchGet(missing.map(({ planId, version }) => keys.planVersion(merchantId, planId, version)));
+  for (const { planId, version } of missing) {
+    const item = read.get(keys.planVersion(merchantId, planId, version));
+    if (!item) continue;
+    const planVersion = termsOf(item);
+    remember(versionCacheKey(merchantId, planId, version), planVersion);
+    found.set(planVersionKey(planId, version), planVersion);
+  }
+  return found;
+};
 
 interface DefaultChange {
   to: string | null;
@@ -117,34 +192,23 @@ interface DefaultChange {
   whileDefaultIs?: string | null;
 }
 
-/**
- * Writes a plan's copy on the merchant's profile and, when asked, moves the default — one update,
- * since a transaction may touch the profile only once.
- */
-const updateProfile = (transaction: Transaction, merchantId: string, plan: StoredPlan, change?: DefaultChange) => {
-  const { version: _version, ...copy } = plan;
-  const names: Record<string, string> = { '#copy': profilePlanAttribute(plan.id) };
-  const values: Record<string, unknown> = { ':copy': copy };
-  const sets = ['#copy = :copy'];
+/** Moves the merchant's default plan, the one thing a plan write changes on the profile. */
+const moveDefault = (transaction: Transaction, merchantId: string, change: DefaultChange) => {
+  const values: Record<string, unknown> = { ':planId': change.to };
   let condition = 'attribute_exists(pk)';
-  if (change) {
-    Object.assign(names, { '#settings': 'settings', '#default': 'defaultCommissionPlanId' });
-    values[':planId'] = change.to;
-    sets.push('#settings.#default = :planId');
-    if (change.whileDefaultIs !== undefined) {
-      condition += ' AND (attribute_not_exists(#settings.#default) OR #settings.#default = :current)';
-      values[':current'] = change.whileDefaultIs;
-    }
+  if (change.whileDefaultIs !== undefined) {
+    condition += ' AND (attribute_not_exists(#settings.#default) OR #settings.#default = :current)';
+    values[':current'] = change.whileDefaultIs;
   }
   transaction.update(
     {
       Key: keys.merchant(merchantId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
+      UpdateExpression: 'SET #settings.#default = :planId',
       ConditionExpression: condition,
-      ExpressionAttributeNames: names,
+      ExpressionAttributeNames: { '#settings': 'settings', '#default': 'defaultCommissionPlanId' },
       ExpressionAttributeValues: values,
     },
-    change?.whileDefaultIs !== undefined ? concurrentUpdate : () => new NotFoundError('Merchant'),
+    change.whileDefaultIs !== undefined ? concurrentUpdate : () => new NotFoundError('Merchant'),
   );
 };
 
@@ -164,10 +228,8 @@ export const create = async (merchantId: string, input: CreatePlanInput): Promis
       Item: { ...keys.plan(merchantId, plan.id), type: 'plan', merchantId, ...plan },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    const change: DefaultChange | undefined = becomesDefault
-      ? { to: plan.id, ...(isDefault === undefined ? { whileDefaultIs: null } : {}) }
-      : undefined;
-    updateProfile(transaction, merchantId, plan, change);
+    putVersion(transaction, merchantId, plan);
+    if (becomesDefault) moveDefault(transaction, merchantId, { to: plan.id, ...(isDefault === undefined ? { whileDefaultIs: null } : {}) });
     try {
       await transaction.commit();
       return toPlan(plan, becomesDefault ? plan.id : currentDefault);
@@ -199,9 +261,10 @@ export const list = async (merchantId: string, page: PageRequest): Promise<Page<
 };
 
 /**
- * Changes a plan. Commissions already earned keep their amounts; the plan applies from the next
- * payment. The SKU rule is checked on the plan as it will be after the change, and the write is
- * conditional on the version that was checked.
+ * Changes a plan: the head moves to the next version, written beside the earlier ones, so a
+ * commission keeps the version it was earned under and the change applies from the next payment.
+ * The SKU rule is checked on the plan as it will be after the change, and the write is conditional
+ * on the version that was checked.
  */
 export const update = async (merchantId: string, planId: string, patch: UpdatePlanInput): Promise<CommissionPlan> => {
   const [current, defaultId] = await Promise.all([getStored(merchantId, planId), defaultPlanId(merchantId)]);
@@ -246,10 +309,11 @@ export const update = async (merchantId: string, planId: string, patch: UpdatePl
     },
     concurrentUpdate,
   );
+  putVersion(transaction, merchantId, next, concurrentUpdate);
   let change: DefaultChange | undefined;
   if (isDefault === true && defaultId !== planId) change = { to: planId };
   if (isDefault === false && defaultId === planId) change = { to: null, whileDefaultIs: planId };
-  updateProfile(transaction, merchantId, next, change);
+  if (change) moveDefault(transaction, merchantId, change);
   await transaction.commit();
   const nextDefault = change ? change.to : defaultId;
   return toPlan(next, nextDefault);

@@ -23,11 +23,12 @@ export interface StatsDelta {
 }
 
 /**
- * A day's totals are spread over this many items, picked at random per write, so concurrent
- * webhooks of one merchant rarely contend for the same item (a transaction that meets another on
- * an item is cancelled, not queued). Readers add up whatever shards exist, so the number can be
- * raised later without touching stored data. Per-affiliate items are not sharded: one affiliate's
- * sales rarely arrive together, and the Transaction retries the few that do.
+ * Every counter item (a day's totals, an affiliate's day and month) is spread over this many
+ * items, picked at random per write, so concurrent webhooks of one merchant rarely contend for the
+ * same item (a transaction that meets another on an item is cancelled, not queued), even when one
+ * affiliate brings most of the sales. Readers add up every item with the same labels, and only
+ * shards that were written exist, so a quiet affiliate has no more items than events; the number
+ * can be raised later without touching stored data (the unsharded items of before still count).
  */
 export const dayShards = 4;
 
@@ -57,7 +58,7 @@ const itemTypes: Record<BucketKind, string> = {
 export const bucketId = ({ kind, merchantId, mode, period, affiliateId }: CounterBucket): string =>
   [kind, merchantId, mode, period, affiliateId ?? ''].join('|');
 
-/** The bucket a stored counter item counts for (any of a day's shards gives the day). */
+/** The bucket a stored counter item counts for (any of its shards gives the bucket). */
 export const bucketOfItem = (merchantId: string, mode: Mode, item: Record<string, unknown>): CounterBucket | undefined => {
   const kind = (Object.keys(itemTypes) as BucketKind[]).find((candidate) => itemTypes[candidate] === item.type);
   if (!kind || typeof item.period !== 'string') return undefined;
@@ -164,8 +165,8 @@ export const difference = (before: Map<string, BucketCounters>, after: Map<strin
 const keyOf = (bucket: CounterBucket, shard: number): Key => {
   const { merchantId, mode, period, affiliateId = '' } = bucket;
   if (bucket.kind === 'day') return keys.statsDay(merchantId, mode, period, shard);
-  if (bucket.kind === 'affiliateDay') return keys.statsAffiliateDay(merchantId, mode, period, affiliateId);
-  return keys.statsAffiliateMonth(merchantId, mode, period, affiliateId);
+  if (bucket.kind === 'affiliateDay') return keys.statsAffiliateDay(merchantId, mode, period, affiliateId, shard);
+  return keys.statsAffiliateMonth(merchantId, mode, period, affiliateId, shard);
 };
 
 /** One item's update: ADD creates missing counters at zero, so the first event of a day needs no put. */

@@ -1,21 +1,20 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as Affiliates from '../affiliates/affiliate';
 import type { Mode } from '../core/mode';
-import type { Book } from '../ledger/book';
-import { ledgerStats } from '../ledger/changes';
-import { deriveBook } from '../ledger/derive';
+import { cancellationStats, purchaseStats } from '../ledger/changes';
+import type { PurchaseItem, StoredCustomer } from '../ledger/store';
 import { db, tableName } from '../store/db';
-import { keys } from '../store/keys';
-import { queryRangePages } from '../store/query';
+import { type KeyQuery, keys } from '../store/keys';
+import { queryPage, queryRangePages } from '../store/query';
 import { addCounters, type BucketCounters, bucketId, bucketOfItem, counterUpdate, difference, tally } from './counters';
 import { type CounterFields, counterFieldsOf } from './fields';
 
 /**
  * Recomputes a merchant-mode's counters from what they count — the ledger's books and the
  * affiliates — and compares them with the stored ones: the operator's answer to "are these
- * figures right?" (`npm run stats:rebuild`). Each book's figures are what the ledger would count
- * if its whole history arrived at once (`ledgerStats`, what the ledger's own counting adds up to),
- * so a counter that missed, double-counted or was changed by hand shows up here.
+ * figures right?" (`npm run stats:rebuild`). Each purchase's figures are what the ledger counts
+ * for what it derives to now (`purchaseStats`), and each customer's cancellations its ended
+ * subscriptions, so a counter that missed, double-counted or was changed by hand shows up here.
  *
  * Visits and leads are not checked: they are counted as they are tracked, and the tracking store
  * keeps the latest visit per visitor and lead per e-mail, not every one.
@@ -37,22 +36,25 @@ const stored = async (merchantId: string, mode: Mode): Promise<Counters> => {
   return counters;
 };
 
-interface StoredBook {
-  sk: string;
-  facts: Omit<Book, 'bookId' | 'version'>;
-  version: number;
+/** Every item of one partition (of an index, or of the table), page by page. */
+async function* everyItem<T>(key: KeyQuery, index?: 'gsi2'): AsyncGenerator<T> {
+  let cursor: string | null = null;
+  do {
+    const page: { data: T[]; nextCursor: string | null } = await queryPage<T>({ key, ...(index ? { index } : {}) }, { limit: 100, ...(cursor ? { cursor } : {}) });
+    yield* page.data;
+    cursor = page.nextCursor;
+  } while (cursor);
 }
 
 const recomputed = async (merchantId: string, mode: Mode): Promise<{ counters: Counters; books: number; affiliates: number }> => {
   const scope = { merchantId, mode };
   const counters: Counters = new Map();
-  const bookPrefix = keys.ledgerBook(merchantId, mode, '').sk;
   let books = 0;
-  for await (const page of queryRangePages<StoredBook>(keys.ledgerBooks(merchantId, mode)))
-    for (const item of page) {
+  for (const shard of keys.ledgerCustomers(merchantId, mode))
+    for await (const customer of everyItem<StoredCustomer>(shard, 'gsi2')) {
       books += 1;
-      const book: Book = { bookId: item.sk.slice(bookPrefix.length), ...item.facts, version: item.version };
-      tally(ledgerStats(deriveBook(book, scope), scope), counters);
+      tally(cancellationStats(customer.summary.subscriptions, scope), counters);
+      for await (const purchase of everyItem<PurchaseItem>(keys.ledgerPurchases(merchantId, mode, customer.bookId))) tally(purchaseStats(purchase.derived, scope), counters);
     }
   let affiliates = 0;
   let cursor: string | undefined;

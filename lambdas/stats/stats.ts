@@ -17,7 +17,8 @@ export type Stats = { mode: Mode; from: string; to: string } & Figures & {
  * A merchant's stats for a period of at most 366 days, from the counters alone. The reads are
  * bounded by the calendar, never by the number of sales: one range of day items (a few shards per
  * day), the affiliates' month items for the whole months, their day items for the loose days at
- * either end, and the names of the ten top affiliates.
+ * either end (a few shards each for a busy affiliate), and the names of the ten top affiliates.
+ * Items that share labels (shards of one bucket) are added up.
  */
 export const forPeriod = async (merchantId: string, mode: Mode, period: Period): Promise<Stats> => {
   const parts = partsOf(period);

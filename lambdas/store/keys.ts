@@ -15,6 +15,23 @@ import type { Mode } from '../core/mode';
  */
 const join = (...parts: string[]): string => parts.join('#');
 
+/**
+ * Merchant-wide index partitions (purchases and commissions in time order, commissions by status)
+ * are spread over this many shards, picked from the item's ID, so one merchant's writes are never
+ * all on one index partition; lists read every shard and merge them (store/query.ts).
+ */
+export const listShards = 8;
+const shards = () => Array.from({ length: listShards }, (_, shard) => shard);
+const shardOf = (id: string): number => createHash('sha256').update(id).digest().readUInt32BE(0) % listShards;
+const ledgerBookPk = (merchantId: string, mode: Mode, bookId: string) => join('BOOK', merchantId, mode, bookId);
+
+/**
+ * Where a commission stands for the indexes: `open` (pending or approved, told apart by when it
+ * becomes payable), `held`, `reversed` (nothing left, or worth nothing), `paid`, and `clawback`
+ * (paid, then refunded or lost: a negative balance the next payout nets).
+ */
+export type CommissionBucket = 'open' | 'held' | 'reversed' | 'paid' | 'clawback';
+
 /** What a tracking abuse limit counts: the merchant's whole website, or one client IP (as a digest). */
 export type TrackingLimitScope = { kind: 'trackingKey' } | { kind: 'clientIp'; ipDigest: string };
 
@@ -65,6 +82,17 @@ export const keys = {
 
   plan: (merchantId: string, planId: string): Key => ({ pk: merchantPk(merchantId), sk: join('PLAN', planId) }),
   plans: (merchantId: string): KeyQuery => ({ pk: merchantPk(merchantId), skPrefix: 'PLAN#' }),
+  /** One version of a plan, immutable once written: commissions name the version they were earned under. */
+  planVersion: (merchantId: string, planId: string, version: number): Key => ({
+    pk: join('PLANVERSION', merchantId, planId),
+    sk: String(version).padStart(10, '0'),
+  }),
+  /** gsi3 entry of an affiliate: the merchant's affiliates of one status, in ID (creation) order. */
+  affiliateByStatus: (merchantId: string, status: 'active' | 'archived', affiliateId: string) => ({
+    gsi3pk: join('AFFILIATES', merchantId, status),
+    gsi3sk: affiliateId,
+  }),
+  affiliatesByStatus: (merchantId: string, status: 'active' | 'archived'): KeyQuery => ({ pk: join('AFFILIATES', merchantId, status) }),
 
   affiliate: (merchantId: string, affiliateId: string): Key => ({
     pk: merchantPk(merchantId),
@@ -112,43 +140,78 @@ export const keys = {
   }),
 
   /**
-   * The commission ledger (lambdas/ledger/), per merchant and mode. A book holds every fact about
-   * one customer's purchases (`bookId` is the Stripe customer, or `guest:<payment>` without one);
-   * purchase and commission items are what the book derives, for the API to list; a payment
-   * reference (`pi_…`, `ch_…`) points at its book, or holds refunds and disputes that arrived first.
+   * The commission ledger (lambdas/ledger/), per merchant and mode, laid out so no item and no
+   * partition grows with one customer's history or takes a whole merchant's writes:
+   * - a customer's partition (`BOOK#<merchant>#<mode>#<bookId>`; the book is the Stripe customer,
+   *   or `guest:<payment>` without one) holds the small customer item (what the rules across
+   *   purchases need) and one item per purchase (its facts and what they derive to);
+   * - a commission is an item of its own, keyed by its ID, with the index entries that list it;
+   * - a payment reference (`pi_…`, `ch_…`) is an item of its own that points at its purchase, or
+   *   holds refunds and disputes that arrived first.
    */
-  ledgerBook: (merchantId: string, mode: Mode, bookId: string): Key => ({ pk: merchantModePk(merchantId, mode), sk: join('BOOK', bookId) }),
-  /** Every book of a merchant-mode, for tools that recompute from the ledger (stats rebuild). */
-  ledgerBooks: (merchantId: string, mode: Mode): KeyRange => ({
-    pk: merchantModePk(merchantId, mode),
-    skFrom: join('BOOK', ''),
-    skTo: join('BOOK', rangeEnd),
+  ledgerCustomer: (merchantId: string, mode: Mode, bookId: string): Key => ({ pk: ledgerBookPk(merchantId, mode, bookId), sk: 'CUSTOMER' }),
+  ledgerPurchase: (merchantId: string, mode: Mode, bookId: string, purchaseKey: string): Key => ({
+    pk: ledgerBookPk(merchantId, mode, bookId),
+    sk: join('PURCHASE', purchaseKey),
   }),
+  /** gsi2 entry of a customer item: every customer of a merchant-mode, sharded (the stats rebuild walks them). */
+  ledgerCustomerIndex: (merchantId: string, mode: Mode, bookId: string) => ({
+    gsi2pk: join('CUSTOMERS', merchantId, mode, String(shardOf(bookId))),
+    gsi2sk: bookId,
+  }),
+  ledgerCustomers: (merchantId: string, mode: Mode): KeyQuery[] => shards().map((shard) => ({ pk: join('CUSTOMERS', merchantId, mode, String(shard)) })),
+  /** A customer's purchase items (the correction job walks them in pages). */
+  ledgerPurchases: (merchantId: string, mode: Mode, bookId: string): KeyQuery => ({ pk: ledgerBookPk(merchantId, mode, bookId), skPrefix: 'PURCHASE#' }),
+  /** gsi3 entry of a customer item whose correction job is pending: the sweeper re-queues old ones. */
+  ledgerCorrectionPending: (requestedAt: string, merchantId: string, mode: Mode, bookId: string) => ({
+    gsi3pk: 'LEDGERCORRECTIONS',
+    gsi3sk: join(requestedAt, merchantId, mode, bookId),
+  }),
+  ledgerCorrectionsPending: (): KeyQuery => ({ pk: 'LEDGERCORRECTIONS' }),
   ledgerReference: (merchantId: string, mode: Mode, paymentRef: string): Key => ({
-    pk: merchantModePk(merchantId, mode),
-    sk: join('PAYREF', paymentRef),
+    pk: join('PAYREF', merchantId, mode, paymentRef),
+    sk: 'PAYREF',
   }),
-  purchase: (merchantId: string, mode: Mode, purchaseId: string): Key => ({ pk: merchantModePk(merchantId, mode), sk: join('PURCHASE', purchaseId) }),
-  /** gsi1 entry: a merchant-mode's purchases in the order they took place. */
+  /** gsi1 entry: a merchant-mode's purchases in the order they took place, spread over shards. */
   purchaseByTime: (merchantId: string, mode: Mode, occurredAt: string, purchaseId: string) => ({
-    gsi1pk: join('PURCHASES', merchantId, mode),
+    gsi1pk: join('PURCHASES', merchantId, mode, String(shardOf(purchaseId))),
     gsi1sk: join(occurredAt, purchaseId),
   }),
-  purchasesByTime: (merchantId: string, mode: Mode): KeyQuery => ({ pk: join('PURCHASES', merchantId, mode) }),
+  purchasesByTime: (merchantId: string, mode: Mode): KeyQuery[] => shards().map((shard) => ({ pk: join('PURCHASES', merchantId, mode, String(shard)) })),
   commission: (merchantId: string, mode: Mode, commissionId: string): Key => ({
-    pk: merchantModePk(merchantId, mode),
-    sk: join('COMMISSION', commissionId),
+    pk: join('COMMISSION', merchantId, mode, commissionId),
+    sk: 'COMMISSION',
   }),
-  /** gsi1 entry (all of a merchant-mode's commissions) and gsi2 entry (one affiliate's), both in time order. */
-  commissionByTime: (merchantId: string, mode: Mode, affiliateId: string, occurredAt: string, commissionId: string) => ({
-    gsi1pk: join('COMMISSIONS', merchantId, mode),
-    gsi1sk: join(occurredAt, commissionId),
-    gsi2pk: join('COMMISSIONS', merchantId, mode, affiliateId),
-    gsi2sk: join(occurredAt, commissionId),
+  /**
+   * A commission's index entries: gsi1 (the merchant-mode's commissions in time order, sharded),
+   * gsi2 (one affiliate's in time order), gsi3 (the merchant-mode's of one status bucket, sharded)
+   * and gsi4 (one affiliate's of one status bucket). An `open` commission's status entries sort by
+   * when it becomes payable, so pending and approved are two ranges of one partition.
+   */
+  commissionIndexes: (
+    merchantId: string,
+    mode: Mode,
+    commission: { affiliateId: string; occurredAt: string; id: string; bucket: CommissionBucket; statusAt: string },
+  ) => ({
+    gsi1pk: join('COMMISSIONS', merchantId, mode, String(shardOf(commission.id))),
+    gsi1sk: join(commission.occurredAt, commission.id),
+    gsi2pk: join('COMMISSIONS', merchantId, mode, commission.affiliateId),
+    gsi2sk: join(commission.occurredAt, commission.id),
+    gsi3pk: join('COMMISSIONSTATUS', merchantId, mode, commission.bucket === 'clawback' ? 'paid' : commission.bucket, String(shardOf(commission.id))),
+    gsi3sk: join(commission.statusAt, commission.id),
+    gsi4pk: join('COMMISSIONSTATUS', merchantId, mode, commission.affiliateId, commission.bucket),
+    gsi4sk: join(commission.statusAt, commission.id),
   }),
-  commissionsByTime: (merchantId: string, mode: Mode): KeyQuery => ({ pk: join('COMMISSIONS', merchantId, mode) }),
+  commissionsByTime: (merchantId: string, mode: Mode): KeyQuery[] => shards().map((shard) => ({ pk: join('COMMISSIONS', merchantId, mode, String(shard)) })),
   affiliateCommissionsByTime: (merchantId: string, mode: Mode, affiliateId: string): KeyQuery => ({
     pk: join('COMMISSIONS', merchantId, mode, affiliateId),
+  }),
+  /** gsi3: the merchant-mode's commissions of one status bucket (`paid` includes clawbacks), every shard. */
+  commissionsByBucket: (merchantId: string, mode: Mode, bucket: Exclude<CommissionBucket, 'clawback'>): KeyQuery[] =>
+    shards().map((shard) => ({ pk: join('COMMISSIONSTATUS', merchantId, mode, bucket, String(shard)) })),
+  /** gsi4: one affiliate's commissions of one status bucket. */
+  affiliateCommissionsByBucket: (merchantId: string, mode: Mode, affiliateId: string, bucket: CommissionBucket): KeyQuery => ({
+    pk: join('COMMISSIONSTATUS', merchantId, mode, affiliateId, bucket),
   }),
   payout: (merchantId: string, mode: Mode, payoutId: string): Key => ({ pk: merchantModePk(merchantId, mode), sk: join('PAYOUT', payoutId) }),
   payouts: (merchantId: string, mode: Mode): KeyQuery => ({ pk: merchantModePk(merchantId, mode), skPrefix: 'PAYOUT#' }),
@@ -167,19 +230,19 @@ export const keys = {
     skFrom: join('STATS', 'DAY', fromDay),
     skTo: join('STATS', 'DAY', toDay, rangeEnd),
   }),
-  /** One affiliate's figures for a day, and for a month: the top-affiliates list reads these. */
-  statsAffiliateDay: (merchantId: string, mode: Mode, day: string, affiliateId: string): Key => ({
+  /** One affiliate's figures for a day, and for a month, spread over shards like the day totals: the top-affiliates list reads these. */
+  statsAffiliateDay: (merchantId: string, mode: Mode, day: string, affiliateId: string, shard: number): Key => ({
     pk: merchantModePk(merchantId, mode),
-    sk: join('STATS', 'AFFDAY', day, affiliateId),
+    sk: join('STATS', 'AFFDAY', day, affiliateId, String(shard)),
   }),
   statsAffiliateDays: (merchantId: string, mode: Mode, fromDay: string, toDay: string): KeyRange => ({
     pk: merchantModePk(merchantId, mode),
     skFrom: join('STATS', 'AFFDAY', fromDay),
     skTo: join('STATS', 'AFFDAY', toDay, rangeEnd),
   }),
-  statsAffiliateMonth: (merchantId: string, mode: Mode, month: string, affiliateId: string): Key => ({
+  statsAffiliateMonth: (merchantId: string, mode: Mode, month: string, affiliateId: string, shard: number): Key => ({
     pk: merchantModePk(merchantId, mode),
-    sk: join('STATS', 'AFFMONTH', month, affiliateId),
+    sk: join('STATS', 'AFFMONTH', month, affiliateId, String(shard)),
   }),
   statsAffiliateMonths: (merchantId: string, mode: Mode, fromMonth: string, toMonth: string): KeyRange => ({
     pk: merchantModePk(merchantId, mode),

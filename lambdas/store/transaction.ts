@@ -3,6 +3,7 @@ import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/l
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BusyError } from '../core/errors';
+import { logger } from '../core/logger';
 import { db, tableName } from './db';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -26,6 +27,7 @@ export class Transaction {
   private readonly items: TransactItem[] = [];
   private readonly onFailed: (OnConditionFailed | undefined)[] = [];
   private readonly beforeCommitHooks: (() => void)[] = [];
+  private readonly afterCommitHooks: (() => Promise<void>)[] = [];
 
   put(put: Omit<Put, 'TableName'>, onConditionFailed?: OnConditionFailed): this {
     return this.add({ Put: { TableName: tableName(), ...put } }, onConditionFailed);
@@ -52,20 +54,30 @@ export class Transaction {
     return this;
   }
 
+  /**
+   * Runs after the commit succeeded, for work that must follow what was stored (queueing a job the
+   * transaction recorded). A hook that fails is logged, not thrown: what it serves was stored
+   * durably, and whatever the hook did not do is picked up from there (the job's sweeper).
+   */
+  afterCommit(hook: () => Promise<void>): this {
+    this.afterCommitHooks.push(hook);
+    return this;
+  }
+
   get size(): number {
     return this.items.length;
   }
 
   async commit(): Promise<void> {
     for (const hook of this.beforeCommitHooks.splice(0)) hook();
-    if (this.items.length === 0) return;
+    if (this.items.length === 0) return this.runAfterCommit();
     if (this.items.length > maxItems) throw new Error(`A transaction holds at most ${maxItems} items`);
     for (let attempt = 0; ; attempt++) {
       try {
         // The token makes the SDK's own retry of a commit whose answer was lost a no-op that
         // succeeds, instead of a second attempt whose conditions fail on the first one's writes.
         await db().send(new TransactWriteCommand({ TransactItems: this.items, ClientRequestToken: randomUUID() }));
-        return;
+        return this.runAfterCommit();
       } catch (error) {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
@@ -75,6 +87,16 @@ export class Transaction {
         if (!contended) throw error;
         if (attempt >= conflictRetries) throw new BusyError();
         await sleep(20 * 2 ** attempt + Math.random() * 20);
+      }
+    }
+  }
+
+  private async runAfterCommit(): Promise<void> {
+    for (const hook of this.afterCommitHooks.splice(0)) {
+      try {
+        await hook();
+      } catch (error) {
+        logger.error('A step after a committed transaction failed; its sweeper will redo it', { error: error as Error });
       }
     }
   }

@@ -18,9 +18,10 @@ export interface EventContext {
   transaction: Transaction;
   /**
    * Reads items by key (consistent reads, one BatchGetItem for up to 100 keys), adding to `into`
-   * when given. The handler's first read also brings the account claim and the processed-event
+   * when given. The handler's first read may also bring the account claim and the processed-event
    * record, so a handler that reads once costs one call in all, not three; if the event turns out
-   * to be a duplicate or its connection ended, the read throws and the intake answers for it.
+   * to be a duplicate or its connection ended, that read never returns its items: it rejects with
+   * the intake's verdict, which handlers let pass (they do not catch) and the intake answers with.
    */
   read(keys: readonly Key[], into?: ItemLookup): Promise<ItemLookup>;
 }

@@ -39,7 +39,38 @@ describe('the coupon sync in the deployed stack', () => {
     'lets %s queue syncs',
     (handler) => {
       const sends = statementsOf(template, functionId('http', handler)).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
-      expect(sends).toEqual([expect.objectContaining({ Resource: { 'Fn::GetAtt': [resyncQueue, 'Arn'] } })]);
+      const resources = sends.flatMap((statement) => [statement.Resource].flat());
+      expect(resources).toContainEqual({ 'Fn::GetAtt': [resyncQueue, 'Arn'] });
     },
   );
+});
+
+describe('the ledger queue in the deployed stack', () => {
+  const ledgerQueue = Object.keys(resources).find((id) => id.startsWith('LedgerQueue'))!;
+
+  it('feeds the ledger jobs from the ledger queue with partial batch failures and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('queue', 'ledger-jobs') },
+      EventSourceArn: { 'Fn::GetAtt': [ledgerQueue, 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it.each([['http', 'stripe-webhook'], ['http', 'create-payout'], ['queue', 'ledger-jobs'], ['schedule', 'ledger-corrections-sweep']] as const)(
+    'lets %s %s queue ledger jobs, and no other function',
+    (kind, handler) => {
+      const sends = statementsOf(template, functionId(kind, handler)).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));
+      expect(sends.flatMap((statement) => [statement.Resource].flat())).toContainEqual({ 'Fn::GetAtt': [ledgerQueue, 'Arn'] });
+      const others = ['list-commissions', 'track-visit', 'get-payout'].map((name) => statementsOf(template, functionId('http', name)));
+      for (const statements of others) expect(JSON.stringify(statements)).not.toContain(ledgerQueue);
+    },
+  );
+
+  it('sweeps pending corrections every ten minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('schedule', 'ledger-corrections-sweep'), 'Arn'] } })],
+    });
+  });
 });

@@ -183,3 +183,71 @@ describe('affiliate pagination', () => {
     expect(response.status).toBe(400);
   });
 });
+
+describe('affiliate status lists', () => {
+  const total = 120;
+  let owner: TestMerchant;
+  let archived: string[];
+  let active: string[];
+
+  beforeAll(async () => {
+    owner = await createMerchant();
+    const created: string[] = [];
+    for (let batch = 0; batch < total; batch += 20)
+      created.push(...(await Promise.all(Array.from({ length: 20 }, async () => (await createAffiliate(owner)).id as string))));
+    archived = created.filter((_, i) => i % 2 === 1);
+    active = created.filter((_, i) => i % 2 === 0);
+    for (let batch = 0; batch < archived.length; batch += 20)
+      await Promise.all(archived.slice(batch, batch + 20).map((id) => api('DELETE', `/v1/affiliates/${id}`, { key: owner.apiKey })));
+  });
+
+  const pageThrough = async (status: string, limit: number) => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const response = await api('GET', '/v1/affiliates', { key: owner.apiKey, query: { status, limit, cursor } });
+      expect(response.status).toBe(200);
+      expect(response.body.data.length).toBeLessThanOrEqual(limit);
+      expect(response.body.data.every((affiliate: { status: string }) => affiliate.status === status)).toBe(true);
+      seen.push(...response.body.data.map((affiliate: { id: string }) => affiliate.id));
+      cursor = response.body.nextCursor ?? undefined;
+    } while (cursor);
+    return seen;
+  };
+
+  it('pages through exactly the archived ones, in creation order, each once', async () => {
+    expect(await pageThrough('archived', 7)).toEqual([...archived].sort());
+  });
+
+  it('pages through exactly the active ones, and follows a restore', async () => {
+    const [restored] = archived;
+    await api('PATCH', `/v1/affiliates/${restored}`, { key: owner.apiKey, body: { status: 'active' } });
+    expect(await pageThrough('active', 25)).toEqual([...active, restored].sort());
+    await api('DELETE', `/v1/affiliates/${restored}`, { key: owner.apiKey });
+  });
+
+  it('answers one archived affiliate for limit=1, with a cursor to the next', async () => {
+    const response = await api('GET', '/v1/affiliates', { key: owner.apiKey, query: { status: 'archived', limit: 1 } });
+    expect(response.status).toBe(200);
+    expect(response.body.data.map((affiliate: { id: string }) => affiliate.id)).toEqual([[...archived].sort()[0]]);
+    expect(response.body.nextCursor).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['made up', () => Buffer.from(JSON.stringify({ pk: 'MERCHANT#x', sk: 'AFFILIATE#x', gsi3pk: 'AFFILIATES#x#archived', gsi3sk: 'x' })).toString('base64url')],
+    ['with an empty key', () => Buffer.from(JSON.stringify({ pk: '', sk: '', gsi3pk: `AFFILIATES#${owner.merchantId}#archived`, gsi3sk: '' })).toString('base64url')],
+  ])('refuses a forged cursor (%s) with a 400', async (_case, forge) => {
+    const response = await api('GET', '/v1/affiliates', { key: owner.apiKey, query: { status: 'archived', cursor: forge() } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.issues[0].path).toEqual(['cursor']);
+  });
+
+  it("refuses the other status's cursor, and the unfiltered list's", async () => {
+    const activePage = await api('GET', '/v1/affiliates', { key: owner.apiKey, query: { status: 'active', limit: 3 } });
+    const allPage = await api('GET', '/v1/affiliates', { key: owner.apiKey, query: { limit: 3 } });
+    for (const cursor of [activePage.body.nextCursor, allPage.body.nextCursor]) {
+      const response = await api('GET', '/v1/affiliates', { key: owner.apiKey, query: { status: 'archived', cursor } });
+      expect(response.status).toBe(400);
+    }
+  });
+});

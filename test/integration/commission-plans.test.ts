@@ -1,5 +1,8 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../../lambdas/store/keys';
 import { api } from '../support/api';
 import { createMerchant, createPlan } from '../support/factories';
+import { dynamo, stack } from '../support/stack';
 
 describe('commission plans', () => {
   it('creates a percent plan with defaults and makes the first plan the default', async () => {
@@ -62,6 +65,9 @@ describe('commission plans', () => {
     ['a flat rate of zero', { rate: { flat: { amount: 0, currency: 'usd' } } }, 'rate'],
     ['a flat rate in cents with a fraction', { rate: { flat: { amount: 9.99, currency: 'usd' } } }, 'rate'],
     ['a flat rate without currency', { rate: { flat: { amount: 100 } } }, 'rate'],
+    ["a flat rate over Stripe's maximum charge", { rate: { flat: { amount: 100_000_000, currency: 'usd' } } }, 'rate'],
+    ['a flat rate of 2^53', { rate: { flat: { amount: 2 ** 53, currency: 'usd' } } }, 'rate'],
+    ['a currency Stripe does not support', { rate: { flat: { amount: 100, currency: 'xyz' } } }, 'rate'],
     ['line_items without SKUs', { rate: { percentBps: 100 }, paymentFor: 'line_items' }, 'lineItemSkus'],
     ['a SKU that is not a product ID', { rate: { percentBps: 100 }, paymentFor: 'line_items', lineItemSkus: ['sku_1'] }, 'lineItemSkus.0'],
     ['SKUs on an all-payments plan', { rate: { percentBps: 100 }, lineItemSkus: ['prod_A'] }, 'lineItemSkus'],
@@ -77,6 +83,16 @@ describe('commission plans', () => {
     expect(paths.some((path: string) => path.startsWith(field))).toBe(true);
     const list = await api('GET', '/v1/commission-plans', { key: merchant.apiKey });
     expect(list.body.data).toEqual([]);
+  });
+
+  it("takes a flat rate of Stripe's maximum charge, 99,999,999 minor units", async () => {
+    const merchant = await createMerchant();
+    const response = await api('POST', '/v1/commission-plans', {
+      key: merchant.apiKey,
+      body: { name: 'Big', rate: { flat: { amount: 99_999_999, currency: 'KWD' } } },
+    });
+    expect(response.status).toBe(201);
+    expect(response.body.rate).toEqual({ flat: { amount: 99_999_999, currency: 'kwd' } });
   });
 
   it('updates a plan and checks the SKU rule on the result', async () => {
@@ -127,5 +143,61 @@ describe('the implicit default plan', () => {
     expect(me.body.settings.defaultCommissionPlanId).toBe(plans.find((plan) => plan.isDefault).id);
     const listed = await api('GET', '/v1/commission-plans', { key: merchant.apiKey });
     expect(listed.body.data.filter((plan: { isDefault: boolean }) => plan.isDefault)).toHaveLength(1);
+  });
+});
+
+describe('plan versions', () => {
+  const versionsOf = async (merchantId: string, planId: string) => {
+    const { pk } = keys.planVersion(merchantId, planId, 1);
+    const { Items = [] } = await dynamo().send(
+      new QueryCommand({ TableName: stack().tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ConsistentRead: true }),
+    );
+    return Items;
+  };
+
+  it('keeps every version of a plan as its own item, each with the terms it had', async () => {
+    const merchant = await createMerchant();
+    const plan = await createPlan(merchant, { name: 'Launch', rate: { percentBps: 1000 } });
+    const patch = (body: Record<string, unknown>) => api('PATCH', `/v1/commission-plans/${plan.id}`, { key: merchant.apiKey, body });
+    expect((await patch({ rate: { percentBps: 2000 }, name: 'Growth' })).status).toBe(200);
+    expect((await patch({ paymentFor: 'line_items', lineItemSkus: ['prod_Course'], recurring: { months: 6 } })).status).toBe(200);
+
+    const versions = await versionsOf(merchant.merchantId, plan.id);
+    expect(versions.map(({ pk: _pk, sk: _sk, ...version }) => version)).toEqual([
+      { type: 'planVersion', id: plan.id, version: 1, name: 'Launch', rate: { percentBps: 1000 }, paymentFor: 'all', lineItemSkus: [], recurring: 'all' },
+      { type: 'planVersion', id: plan.id, version: 2, name: 'Growth', rate: { percentBps: 2000 }, paymentFor: 'all', lineItemSkus: [], recurring: 'all' },
+      {
+        type: 'planVersion',
+        id: plan.id,
+        version: 3,
+        name: 'Growth',
+        rate: { percentBps: 2000 },
+        paymentFor: 'line_items',
+        lineItemSkus: ['prod_Course'],
+        recurring: { months: 6 },
+      },
+    ]);
+    const head = await dynamo().send(new GetCommand({ TableName: stack().tableName, Key: keys.plan(merchant.merchantId, plan.id) }));
+    expect(head.Item).toMatchObject({ version: 3, lineItemSkus: ['prod_Course'] });
+  });
+
+  it('writes no version for a change that was refused', async () => {
+    const merchant = await createMerchant();
+    const plan = await createPlan(merchant);
+    const refused = await api('PATCH', `/v1/commission-plans/${plan.id}`, { key: merchant.apiKey, body: { paymentFor: 'line_items' } });
+    expect(refused.status).toBe(400);
+    expect((await versionsOf(merchant.merchantId, plan.id)).map((version) => version.version)).toEqual([1]);
+  });
+
+  it('copies no plan onto the merchant profile, default or not', async () => {
+    const merchant = await createMerchant();
+    const first = await createPlan(merchant, { paymentFor: 'line_items', lineItemSkus: ['prod_A', 'prod_B'] });
+    await createPlan(merchant, { isDefault: true });
+    await api('PATCH', `/v1/commission-plans/${first.id}`, { key: merchant.apiKey, body: { name: 'Renamed', isDefault: true } });
+
+    const { Item: profile } = await dynamo().send(new GetCommand({ TableName: stack().tableName, Key: keys.merchant(merchant.merchantId) }));
+    expect(profile?.settings.defaultCommissionPlanId).toBe(first.id);
+    expect(JSON.stringify(profile)).not.toMatch(/prod_A|Renamed|percentBps/);
+    expect(Object.keys(profile ?? {}).filter((name) => name.startsWith('plan'))).toEqual([]);
   });
 });

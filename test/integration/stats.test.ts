@@ -1,8 +1,9 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { countStats, type StatsDelta } from '../../lambdas/stats/counters';
 import { Transaction } from '../../lambdas/store/transaction';
 import { api } from '../support/api';
 import { createAffiliate, createMerchant, type TestMerchant } from '../support/factories';
-import { useStackTable } from '../support/stack';
+import { dynamo, stack, useStackTable } from '../support/stack';
 import { connectedMerchant, emulator } from '../support/stripe';
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -148,6 +149,30 @@ describe('stats over long periods', () => {
     expect(body.topAffiliates.map((a: any) => ({ affiliateId: a.affiliateId, salesCount: a.sales.count, visits: a.visits }))).toEqual(want.top);
     expect(body.topAffiliates.every((a: any) => /^Affiliate \d+$/.test(a.name) && a.referralCode)).toBe(true);
     expect(body.daily.reduce((total: number, day: any) => total + day.sales.count, 0)).toBe(want.sales.count);
+  });
+
+  it("adds up a busy affiliate's counters, which are spread over several items", async () => {
+    const busy = await createAffiliate(merchant, { name: 'Affiliate busy' });
+    for (let sale = 0; sale < 40; sale++) {
+      const transaction = new Transaction();
+      const sale = { count: 1, amount: { amount: 99_999_999, currency: 'usd' } };
+      countStats(transaction, { merchantId: merchant.merchantId, mode: 'live', at: '2023-06-15T12:00:00Z', affiliateId: busy.id, sales: sale });
+      await transaction.commit();
+    }
+    const { Items: dayItems = [] } = await dynamo().send(
+      new QueryCommand({
+        TableName: stack().tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': `MERCHANT#${merchant.merchantId}#live`, ':prefix': `STATS#AFFDAY#2023-06-15#${busy.id}#` },
+      }),
+    );
+    expect(dayItems.length).toBeGreaterThan(1);
+
+    for (const [from, to] of [['2023-06-15', '2023-06-15'], ['2023-06-01', '2023-06-30']] as const) {
+      const response = await stats(merchant, { from, to, mode: 'live' });
+      expect(response.body.sales).toEqual({ count: 40, amounts: [{ amount: 40 * 99_999_999, currency: 'usd' }] });
+      expect(response.body.topAffiliates[0]).toMatchObject({ affiliateId: busy.id, sales: { count: 40, amounts: [{ amount: 40 * 99_999_999, currency: 'usd' }] } });
+    }
   });
 
   it('keeps test-mode figures out of live ones', async () => {

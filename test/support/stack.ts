@@ -41,11 +41,17 @@ export const dynamo = (): DynamoDBDocumentClient => {
   return documentClient;
 };
 
-/** Points code from lambdas/ that a test runs in its own process (store, stats) at the stack's table. */
+/**
+ * Points code from lambdas/ that a test runs in its own process (store, stats, ledger) at the
+ * stack's table and its ledger queue, so a correction or payout queued here is carried out by the
+ * stack's own poller. Call it before that code first reads its configuration (cached at first use).
+ */
 export const useStackTable = (): void => {
   Object.assign(process.env, {
     TALLY_TABLE_NAME: stack().tableName,
     TALLY_DYNAMODB_ENDPOINT: stack().dynamoEndpoint,
+    TALLY_SQS_ENDPOINT: stack().sqsEndpoint,
+    TALLY_LEDGER_QUEUE_URL: stack().queues.ledger?.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

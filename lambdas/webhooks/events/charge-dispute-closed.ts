@@ -1,7 +1,6 @@
 import type Stripe from 'stripe';
-import { recordDispute } from '../../ledger/payment-changes';
+import * as Ledger from '../../ledger/stripe-events';
 import type { EventHandler } from '../types';
 
 /** A dispute decided: lost reverses the commission, won releases it. */
-export const chargeDisputeClosed: EventHandler<Stripe.ChargeDisputeClosedEvent> = async (event, context) =>
-  recordDispute(context, event.data.object, event.created);
+export const chargeDisputeClosed: EventHandler<Stripe.ChargeDisputeClosedEvent> = (event, context) => Ledger.disputeChanged(context, event);

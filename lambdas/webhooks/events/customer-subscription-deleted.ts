@@ -1,7 +1,6 @@
 import type Stripe from 'stripe';
-import { recordSubscriptionEvent } from '../../ledger/subscriptions';
+import * as Ledger from '../../ledger/stripe-events';
 import type { EventHandler } from '../types';
 
 /** A subscription ended: the cancellation is counted, and its payments after the end earn no commission. */
-export const customerSubscriptionDeleted: EventHandler<Stripe.CustomerSubscriptionDeletedEvent> = async (event, context) =>
-  recordSubscriptionEvent(context, event.data.object, event.created);
+export const customerSubscriptionDeleted: EventHandler<Stripe.CustomerSubscriptionDeletedEvent> = (event, context) => Ledger.subscriptionChanged(context, event);

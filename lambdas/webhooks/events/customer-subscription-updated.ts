@@ -1,7 +1,6 @@
 import type Stripe from 'stripe';
-import { recordSubscriptionEvent } from '../../ledger/subscriptions';
+import * as Ledger from '../../ledger/stripe-events';
 import type { EventHandler } from '../types';
 
 /** A subscription changed: a renewal's new billing period (a purchase when tracked by period, paid or not), or a scheduled end (`cancel_at`). */
-export const customerSubscriptionUpdated: EventHandler<Stripe.CustomerSubscriptionUpdatedEvent> = async (event, context) =>
-  recordSubscriptionEvent(context, event.data.object, event.created);
+export const customerSubscriptionUpdated: EventHandler<Stripe.CustomerSubscriptionUpdatedEvent> = (event, context) => Ledger.subscriptionChanged(context, event);

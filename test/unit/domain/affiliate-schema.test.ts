@@ -11,8 +11,24 @@ describe('discount', () => {
     [{ percentOff: 10, currency: 'usd', duration: 'once' }, false],
     [{ percentOff: 10, duration: 'once', durationInMonths: 2 }, false],
     [{ duration: 'once' }, false],
+    [{ amountOff: 99_999_999, currency: 'usd', duration: 'once' }, true],
+    [{ amountOff: 100_000_000, currency: 'usd', duration: 'once' }, false],
+    [{ amountOff: 2 ** 53, currency: 'usd', duration: 'once' }, false],
+    [{ amountOff: 0, currency: 'usd', duration: 'once' }, false],
+    [{ amountOff: 500, currency: 'xyz', duration: 'once' }, false],
+    [{ amountOff: 500, currency: 'jpy', duration: 'forever' }, true],
   ])('%j is valid: %s', (discount, valid) => {
     expect(discountSchema.safeParse(discount).success).toBe(valid);
+  });
+});
+
+describe('discount currency', () => {
+  it('is given in lower case, and must be one Stripe supports', () => {
+    expect(discountSchema.parse({ amountOff: 500, currency: 'USD', duration: 'once' }).currency).toBe('usd');
+    const unknown = discountSchema.safeParse({ amountOff: 500, currency: 'xyz', duration: 'once' });
+    expect(unknown.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['currency', expect.stringMatching(/not a currency Stripe supports/)],
+    ]);
   });
 });
 

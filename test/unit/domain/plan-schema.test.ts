@@ -24,8 +24,21 @@ describe('commission plan input', () => {
     [{ percentBps: 33.3 }, false],
     [{ flat: { amount: 1, currency: 'usd' } }, true],
     [{ flat: { amount: 1, currency: 'us' } }, false],
+    [{ flat: { amount: 99_999_999, currency: 'usd' } }, true],
+    [{ flat: { amount: 100_000_000, currency: 'usd' } }, false],
+    [{ flat: { amount: 2 ** 53, currency: 'usd' } }, false],
+    [{ flat: { amount: 500, currency: 'xyz' } }, false],
+    [{ flat: { amount: 500, currency: 'kwd' } }, true],
   ])('accepts rate %j: %s', (rate, valid) => {
     expect(createPlanInput.safeParse({ name: 'P', rate }).success).toBe(valid);
+  });
+
+  it('bounds a flat rate in an update as in a new plan', () => {
+    expect(updatePlanInput.safeParse({ rate: { flat: { amount: 100_000_000, currency: 'usd' } } }).success).toBe(false);
+    expect(updatePlanInput.safeParse({ rate: { flat: { amount: 100, currency: 'xyz' } } }).success).toBe(false);
+    expect(updatePlanInput.parse({ rate: { flat: { amount: 99_999_999, currency: 'USD' } } })).toEqual({
+      rate: { flat: { amount: 99_999_999, currency: 'usd' } },
+    });
   });
 
   it('takes a partial update but not an empty one', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { type Book, emptyBook, type PurchaseUpdate, type RefundStatus, sameFacts, withPurchase } from '../../../lambdas/ledger/book';
-import { at } from './books';
+import { type PurchaseUpdate, type RefundStatus, sameFacts } from '../../../lambdas/ledger/book';
+import { at, type Book, emptyBook, withPurchase } from './books';
 
 /** Reports of one purchase as its events bring them: refunds and disputes reported more than once. */
 const reportArb: fc.Arbitrary<PurchaseUpdate> = fc.oneof(
@@ -26,9 +26,9 @@ const reportArb: fc.Arbitrary<PurchaseUpdate> = fc.oneof(
   })),
 );
 
-const apply = (reports: PurchaseUpdate[]): Book => reports.reduce((book, report) => withPurchase(book, 'pi_1', report), emptyBook('cus_1', 'cus_1'));
+const apply = (reports: PurchaseUpdate[]): Book => reports.reduce((book, report) => withPurchase(book, 'pi_1', report), emptyBook('cus_1'));
 
-describe('merging facts into a book', () => {
+describe('merging facts into a purchase', () => {
   it('gives one book for the same reports in any order, each possibly repeated', () => {
     fc.assert(
       fc.property(fc.array(reportArb, { minLength: 1, maxLength: 10 }), fc.infiniteStream(fc.nat()), (reports, seeds) => {

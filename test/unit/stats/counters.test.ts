@@ -47,8 +47,8 @@ describe('stats counters', () => {
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
     const updates = committedUpdates();
     expect(updates.map((update) => update.Key.sk).sort()).toEqual([
-      'STATS#AFFDAY#2026-03-14#aff_1',
-      'STATS#AFFMONTH#2026-03#aff_1',
+      expect.stringMatching(new RegExp(`^STATS#AFFDAY#2026-03-14#aff_1#[0-${dayShards - 1}]$`)),
+      expect.stringMatching(new RegExp(`^STATS#AFFMONTH#2026-03#aff_1#[0-${dayShards - 1}]$`)),
       expect.stringMatching(new RegExp(`^STATS#DAY#2026-03-14#[0-${dayShards - 1}]$`)),
     ]);
     for (const update of updates) {
@@ -71,6 +71,17 @@ describe('stats counters', () => {
     expect(increments(day)).toEqual({ salesCount: 2, salesAmount_usd: 5000, salesAmount_eur: 700, commissionsEarned_usd: 1000, visits: 2 });
     const affiliateDay = updates.find((update) => update.Key.sk.startsWith('STATS#AFFDAY#')) as Update;
     expect(increments(affiliateDay)).toEqual({ salesCount: 2, salesAmount_usd: 5000, salesAmount_eur: 700, commissionsEarned_usd: 1000 });
+  });
+
+  it("spreads one affiliate's day and month over the shards, like the day totals", async () => {
+    for (let sale = 0; sale < 200; sale++) {
+      const transaction = new Transaction();
+      countStats(transaction, purchase());
+      await transaction.commit();
+    }
+    const written = dynamo.commandCalls(TransactWriteCommand).flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Update?.Key?.sk as string));
+    for (const bucket of ['STATS#AFFDAY#2026-03-14#aff_1#', 'STATS#AFFMONTH#2026-03#aff_1#', 'STATS#DAY#2026-03-14#'])
+      expect(new Set(written.filter((sk) => sk.startsWith(bucket))).size).toBe(dayShards);
   });
 
   it('keeps modes, merchants and UTC days in separate items', () => {
@@ -148,8 +159,8 @@ describe('stats counters', () => {
       const transaction = new Transaction();
       countStatsChange(transaction, [purchase({ affiliateId: 'aff_1' })], [purchase({ affiliateId: 'aff_2' })]);
       await transaction.commit();
-      const byKey = Object.fromEntries(committedUpdates().map((update) => [update.Key.sk, increments(update)]));
-      expect(byKey).toEqual({
+      const byBucket = Object.fromEntries(committedUpdates().map((update) => [update.Key.sk.replace(/#\d+$/, ''), increments(update)]));
+      expect(byBucket).toEqual({
         'STATS#AFFDAY#2026-03-14#aff_1': { salesCount: -1, salesAmount_usd: -5000, commissionsEarned_usd: -1000 },
         'STATS#AFFMONTH#2026-03#aff_1': { salesCount: -1, salesAmount_usd: -5000, commissionsEarned_usd: -1000 },
         'STATS#AFFDAY#2026-03-14#aff_2': { salesCount: 1, salesAmount_usd: 5000, commissionsEarned_usd: 1000 },

@@ -1,6 +1,7 @@
 import './env';
 import { parseArgs } from 'node:util';
 import { coldStart } from './coldstart';
+import { ledgerHistoryBenchmark } from './ledger-history';
 import { resyncBenchmark } from './resync';
 import { statsReads } from './stats';
 import { webhooksBenchmark } from './webhooks';
@@ -12,6 +13,7 @@ import { webhooksBenchmark } from './webhooks';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   coldstart: coldStart,
+  'ledger-history': ledgerHistoryBenchmark,
   resync: resyncBenchmark,
   stats: statsReads,
   webhooks: webhooksBenchmark,

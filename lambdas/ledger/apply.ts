@@ -180,13 +180,16 @@ export const stagePurchase = (
  */
 export const stageCustomer = (transaction: Transaction, scope: LedgerScope, customer: StoredCustomer, change: SummaryChange): void => {
   const summaryChanged = !sameFacts(customer.summary, change.summary);
+  // A new purchase moves only the count, which no derivation reads: what other purchases, payouts
+  // and corrections were derived with still holds, so the summary's version stays.
+  const derivationChanged = !sameFacts({ ...customer.summary, purchaseCount: 0 }, { ...change.summary, purchaseCount: 0 });
   const correction =
     change.othersAffected || customer.correction
       ? { requestedAt: customer.correction?.requestedAt ?? new Date().toISOString(), scan: change.needsScan || Boolean(customer.correction?.scan) }
       : null;
   // The customer item is written at least once, so every customer can be found (stats rebuild).
   if (summaryChanged || correction?.scan || (correction && !customer.correction) || customer.version === 0) {
-    writeCustomer(transaction, scope, customer, { summary: change.summary, correction, summaryChanged: summaryChanged || change.othersAffected });
+    writeCustomer(transaction, scope, customer, { summary: change.summary, correction, summaryChanged: derivationChanged || change.othersAffected });
     countStatsChange(transaction, cancellationStats(customer.summary.subscriptions, scope), cancellationStats(change.summary.subscriptions, scope));
   } else checkCustomer(transaction, scope, customer);
   if (change.othersAffected) transaction.afterCommit(() => queueCorrection({ ...scope, bookId: customer.bookId }));

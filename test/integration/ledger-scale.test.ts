@@ -84,7 +84,13 @@ describe('one customer with 2,000 renewals', () => {
     expect(items).toHaveLength(renewals + 2);
     const largest = Math.max(...items.map(itemSize));
     expect(largest).toBeLessThan(4_096);
-    expect(itemSize((await customerItem(merchant, customer.customerId)) as Record<string, unknown>)).toBeLessThan(1_024);
+    const summary = (await customerItem(merchant, customer.customerId)) as Record<string, unknown>;
+    expect(itemSize(summary)).toBeLessThan(1_024);
+    // Renewals in order only count: what purchases were derived with never moved, so nothing was corrected.
+    expect(summary).toMatchObject({ version: expect.any(Number), summaryVersion: expect.any(Number) });
+    expect(summary.summaryVersion as number).toBeLessThan(5);
+    expect(summary.version as number).toBeGreaterThan(renewals);
+    expect(summary.correction).toBeUndefined();
   });
 
   it('lists exactly the paid and the held commissions, page by page, merchant-wide and per affiliate', async () => {

@@ -22,8 +22,7 @@ import { batchGet } from '../../lambdas/store/batch';
 import { keys } from '../../lambdas/store/keys';
 import { Transaction } from '../../lambdas/store/transaction';
 import { api } from './api';
-import type { TestMerchant } from './factories';
-import { unique } from './factories';
+import { type TestMerchant, unique } from './factories';
 import { dynamo, stack } from './stack';
 
 /**

@@ -1,11 +1,11 @@
 import { BatchWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addFields } from '../lambdas/stats/fields';
-import { type BucketCounters, bucketId, bucketsOf, counterUpdate, dayShards, fieldsOf, type StatsDelta } from '../lambdas/stats/counters';
+import { type BucketCounters, bucketId, bucketsOf, counterUpdate, fieldsOf, type StatsDelta } from '../lambdas/stats/counters';
 import { addDays } from '../lambdas/stats/period';
 import * as Stats from '../lambdas/stats/stats';
 import { db, tableName } from '../lambdas/store/db';
-import { keys } from '../lambdas/store/keys';
+import { counterShards, keys } from '../lambdas/store/keys';
 import { spawnLocalStack } from '../test/support/spawn-stack';
 
 /**
@@ -51,14 +51,14 @@ const deltasFor = (merchantId: string, affiliateIds: string[], purchases: number
   return deltas;
 };
 
-/** The counter items the deltas' transactions would leave, day totals on a random shard each. */
+/** The counter items the deltas' transactions would leave, each write on a random shard. */
 const counterItems = (deltas: StatsDelta[]): { counters: BucketCounters; shard: number }[] => {
   const next = generator(deltas.length + 1);
   const items = new Map<string, { counters: BucketCounters; shard: number }>();
   for (const delta of deltas) {
     const fields = fieldsOf(delta);
     for (const bucket of bucketsOf(delta)) {
-      const shard = bucket.kind === 'day' ? next(dayShards) : 0;
+      const shard = next(counterShards);
       const id = `${bucketId(bucket)}|${shard}`;
       const item = items.get(id) ?? { counters: { bucket, fields: {} }, shard };
       addFields(item.counters.fields, fields);
@@ -193,11 +193,11 @@ export const statsReads = async (): Promise<void> => {
     console.log(`\nGET /v1/stats over ${periodDays} days, ${affiliateCount} affiliates:`);
     console.log(line(header));
     for (const row of rows) console.log(line(row));
-    const ceiling = periodDays * dayShards + affiliateCount * (13 + 62);
+    const ceiling = (periodDays + affiliateCount * (13 + 62)) * counterShards;
     console.log(
-      `target: items read bounded by the calendar and the affiliates, not the purchases — at most ${periodDays} days × ${dayShards} shards ` +
-        `of day totals + one item per active affiliate per month (≤ 13) and per loose day (≤ 62) = ${ceiling.toLocaleString('en-US')} here, ` +
-        `in 4 queries (more pages only past 1 MB), + one BatchGetItem for the top ten's names`,
+      `target: items read bounded by the calendar and the affiliates, not the purchases — at most ${counterShards} shards × (${periodDays} days ` +
+        `of day totals + one item per active affiliate per month (≤ 13) and per loose day (≤ 62)) = ${ceiling.toLocaleString('en-US')} here, ` +
+        `in ${counterShards} queries per range (more pages only past 1 MB), + one BatchGetItem for the top ten's names`,
     );
   } finally {
     await spawned.stop();

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Money } from '../core/money';
 import type { Mode } from '../core/mode';
-import { type Key, keys } from '../store/keys';
+import { counterShards, type Key, keys } from '../store/keys';
 import type { Transaction } from '../store/transaction';
 import { addFields, amountField, type AmountField, type CounterFields } from './fields';
 
@@ -22,15 +22,7 @@ export interface StatsDelta {
   newAffiliates?: number;
 }
 
-/**
- * Every counter item (a day's totals, an affiliate's day and month) is spread over this many
- * items, picked at random per write, so concurrent webhooks of one merchant rarely contend for the
- * same item (a transaction that meets another on an item is cancelled, not queued), even when one
- * affiliate brings most of the sales. Readers add up every item with the same labels, and only
- * shards that were written exist, so a quiet affiliate has no more items than events; the number
- * can be raised later without touching stored data (the unsharded items of before still count).
- */
-export const dayShards = 4;
+
 
 export type BucketKind = 'day' | 'affiliateDay' | 'affiliateMonth';
 
@@ -205,7 +197,10 @@ const pendingCounters = (transaction: Transaction): Map<string, BucketCounters> 
     pending.delete(transaction);
     for (const { bucket, fields } of counters.values()) {
       const changed = withoutZeros(fields);
-      if (Object.keys(changed).length > 0) transaction.update(counterUpdate({ bucket, fields: changed }, randomInt(dayShards)));
+      // A random shard (store/keys.ts `counterShards`, each its own partition): concurrent webhooks of
+      // one merchant rarely contend for an item (a transaction that meets another on one is
+      // cancelled, not queued) and no partition takes a whole merchant's counter writes.
+      if (Object.keys(changed).length > 0) transaction.update(counterUpdate({ bucket, fields: changed }, randomInt(counterShards)));
     }
   });
   return counters;

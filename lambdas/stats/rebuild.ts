@@ -28,11 +28,12 @@ const checkedFields = (fields: CounterFields): CounterFields =>
 
 const stored = async (merchantId: string, mode: Mode): Promise<Counters> => {
   const counters: Counters = new Map();
-  for await (const page of queryRangePages<Record<string, unknown>>(keys.statsCounters(merchantId, mode)))
-    for (const item of page) {
-      const bucket = bucketOfItem(merchantId, mode, item);
-      if (bucket) addCounters(counters, bucket, checkedFields(counterFieldsOf(item)));
-    }
+  for (const range of keys.statsCounters(merchantId, mode))
+    for await (const page of queryRangePages<Record<string, unknown>>(range))
+      for (const item of page) {
+        const bucket = bucketOfItem(merchantId, mode, item);
+        if (bucket) addCounters(counters, bucket, checkedFields(counterFieldsOf(item)));
+      }
   return counters;
 };
 

@@ -15,21 +15,21 @@ export type Stats = { mode: Mode; from: string; to: string } & Figures & {
 
 /**
  * A merchant's stats for a period of at most 366 days, from the counters alone. The reads are
- * bounded by the calendar, never by the number of sales: one range of day items (a few shards per
- * day), the affiliates' month items for the whole months, their day items for the loose days at
- * either end (a few shards each for a busy affiliate), and the names of the ten top affiliates.
+ * bounded by the calendar, never by the number of sales: a range of day items per counter shard, the
+ * affiliates' month items for the whole months, their day items for the loose days at either end
+ * (a range per shard each, all in parallel), and the names of the ten top affiliates.
  * Items that share labels (shards of one bucket) are added up.
  */
 export const forPeriod = async (merchantId: string, mode: Mode, period: Period): Promise<Stats> => {
   const parts = partsOf(period);
   const affiliateRanges = [
-    ...parts.days.map((days) => keys.statsAffiliateDays(merchantId, mode, days.from, days.to)),
-    ...(parts.months ? [keys.statsAffiliateMonths(merchantId, mode, parts.months.from, parts.months.to)] : []),
+    ...parts.days.flatMap((days) => keys.statsAffiliateDays(merchantId, mode, days.from, days.to)),
+    ...(parts.months ? keys.statsAffiliateMonths(merchantId, mode, parts.months.from, parts.months.to) : []),
   ];
-  const [dayItems, ...affiliateItems] = await Promise.all([
-    queryRange<CounterItem>(keys.statsDays(merchantId, mode, period.from, period.to)),
-    ...affiliateRanges.map((range) => queryRange<CounterItem>(range)),
-  ]);
+  const dayRanges = keys.statsDays(merchantId, mode, period.from, period.to);
+  const items = await Promise.all([...dayRanges, ...affiliateRanges].map((range) => queryRange<CounterItem>(range)));
+  const dayItems = items.slice(0, dayRanges.length).flat();
+  const affiliateItems = items.slice(dayRanges.length);
 
   const byDay = sumBy(dayItems, (item) => item.period);
   const totals = [...byDay.values()].reduce<CounterFields>((sum, fields) => addFields(sum, fields), {});

@@ -12,6 +12,8 @@ import type { Mode } from '../core/mode';
  * - `RESYNCJOB#<jobId>`: which affiliates a coupon resync job has counted (with a TTL).
  * - `STRIPEPACE#<mode>#<accountId>`: the shared pace of calls to one Stripe account.
  * - `TRACKLIMIT#<merchantId>#<scope>`: the tracking API's abuse-limit counters (with a TTL).
+ * - `STATS#<merchantId>#<mode>#<shard>`: the stats counters, spread over shards.
+ * - `BOOK#…`, `COMMISSION#…`, `PAYREF#…`: the commission ledger (below).
  */
 const join = (...parts: string[]): string => parts.join('#');
 
@@ -24,6 +26,11 @@ export const listShards = 8;
 const shards = () => Array.from({ length: listShards }, (_, shard) => shard);
 const shardOf = (id: string): number => createHash('sha256').update(id).digest().readUInt32BE(0) % listShards;
 const ledgerBookPk = (merchantId: string, mode: Mode, bookId: string) => join('BOOK', merchantId, mode, bookId);
+
+/** How many partitions a merchant-mode's stats counters are spread over (see the stats keys). */
+export const counterShards = 8;
+const counterShardList = () => Array.from({ length: counterShards }, (_, shard) => shard);
+const statsPk = (merchantId: string, mode: Mode, shard: number) => join('STATS', merchantId, mode, String(shard));
 
 /**
  * Where a commission stands for the indexes: `open` (pending or approved, told apart by when it
@@ -217,44 +224,35 @@ export const keys = {
   payouts: (merchantId: string, mode: Mode): KeyQuery => ({ pk: merchantModePk(merchantId, mode), skPrefix: 'PAYOUT#' }),
 
   /**
-   * Stats counters (lambdas/stats/counters.ts), per merchant and mode. A day's totals are split
-   * over a few shards that readers add up; `day` is `YYYY-MM-DD` and `month` `YYYY-MM` (UTC), so
-   * sort-key order is time order and a period is one range query.
+   * Stats counters (lambdas/stats/counters.ts), per merchant and mode. Every counter (a day's
+   * totals, an affiliate's day or month) is spread over `counterShards` partitions, one picked at
+   * random per write, so one merchant's counter writes are never all on one partition; readers
+   * query every shard and add up what shares a label. `day` is `YYYY-MM-DD` and `month` `YYYY-MM`
+   * (UTC), so sort-key order is time order and a period is one range query per shard.
    */
-  statsDay: (merchantId: string, mode: Mode, day: string, shard: number): Key => ({
-    pk: merchantModePk(merchantId, mode),
-    sk: join('STATS', 'DAY', day, String(shard)),
-  }),
-  statsDays: (merchantId: string, mode: Mode, fromDay: string, toDay: string): KeyRange => ({
-    pk: merchantModePk(merchantId, mode),
-    skFrom: join('STATS', 'DAY', fromDay),
-    skTo: join('STATS', 'DAY', toDay, rangeEnd),
-  }),
-  /** One affiliate's figures for a day, and for a month, spread over shards like the day totals: the top-affiliates list reads these. */
+  statsDay: (merchantId: string, mode: Mode, day: string, shard: number): Key => ({ pk: statsPk(merchantId, mode, shard), sk: join('DAY', day) }),
+  statsDays: (merchantId: string, mode: Mode, fromDay: string, toDay: string): KeyRange[] =>
+    counterShardList().map((shard) => ({ pk: statsPk(merchantId, mode, shard), skFrom: join('DAY', fromDay), skTo: join('DAY', toDay, rangeEnd) })),
+  /** One affiliate's figures for a day, and for a month: the top-affiliates list reads these. */
   statsAffiliateDay: (merchantId: string, mode: Mode, day: string, affiliateId: string, shard: number): Key => ({
-    pk: merchantModePk(merchantId, mode),
-    sk: join('STATS', 'AFFDAY', day, affiliateId, String(shard)),
+    pk: statsPk(merchantId, mode, shard),
+    sk: join('AFFDAY', day, affiliateId),
   }),
-  statsAffiliateDays: (merchantId: string, mode: Mode, fromDay: string, toDay: string): KeyRange => ({
-    pk: merchantModePk(merchantId, mode),
-    skFrom: join('STATS', 'AFFDAY', fromDay),
-    skTo: join('STATS', 'AFFDAY', toDay, rangeEnd),
-  }),
+  statsAffiliateDays: (merchantId: string, mode: Mode, fromDay: string, toDay: string): KeyRange[] =>
+    counterShardList().map((shard) => ({ pk: statsPk(merchantId, mode, shard), skFrom: join('AFFDAY', fromDay), skTo: join('AFFDAY', toDay, rangeEnd) })),
   statsAffiliateMonth: (merchantId: string, mode: Mode, month: string, affiliateId: string, shard: number): Key => ({
-    pk: merchantModePk(merchantId, mode),
-    sk: join('STATS', 'AFFMONTH', month, affiliateId, String(shard)),
+    pk: statsPk(merchantId, mode, shard),
+    sk: join('AFFMONTH', month, affiliateId),
   }),
-  statsAffiliateMonths: (merchantId: string, mode: Mode, fromMonth: string, toMonth: string): KeyRange => ({
-    pk: merchantModePk(merchantId, mode),
-    skFrom: join('STATS', 'AFFMONTH', fromMonth),
-    skTo: join('STATS', 'AFFMONTH', toMonth, rangeEnd),
-  }),
+  statsAffiliateMonths: (merchantId: string, mode: Mode, fromMonth: string, toMonth: string): KeyRange[] =>
+    counterShardList().map((shard) => ({
+      pk: statsPk(merchantId, mode, shard),
+      skFrom: join('AFFMONTH', fromMonth),
+      skTo: join('AFFMONTH', toMonth, rangeEnd),
+    })),
   /** Every counter item of a merchant-mode, for the rebuild. */
-  statsCounters: (merchantId: string, mode: Mode): KeyRange => ({
-    pk: merchantModePk(merchantId, mode),
-    skFrom: join('STATS', ''),
-    skTo: join('STATS', rangeEnd),
-  }),
+  statsCounters: (merchantId: string, mode: Mode): KeyRange[] =>
+    counterShardList().map((shard) => ({ pk: statsPk(merchantId, mode, shard), skFrom: join('AFFDAY', ''), skTo: join('DAY', rangeEnd) })),
 
   /**
    * A bulk coupon resync (lambdas/coupon-sync/job.ts): its root item (progress of the fan-out and the

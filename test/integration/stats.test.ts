@@ -1,5 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { countStats, type StatsDelta } from '../../lambdas/stats/counters';
+import { counterShards } from '../../lambdas/store/keys';
 import { Transaction } from '../../lambdas/store/transaction';
 import { api } from '../support/api';
 import { createAffiliate, createMerchant, type TestMerchant } from '../support/factories';
@@ -159,14 +160,19 @@ describe('stats over long periods', () => {
       countStats(transaction, { merchantId: merchant.merchantId, mode: 'live', at: '2023-06-15T12:00:00Z', affiliateId: busy.id, sales: sale });
       await transaction.commit();
     }
-    const { Items: dayItems = [] } = await dynamo().send(
-      new QueryCommand({
-        TableName: stack().tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': `MERCHANT#${merchant.merchantId}#live`, ':prefix': `STATS#AFFDAY#2023-06-15#${busy.id}#` },
+    const shardItems = await Promise.all(
+      Array.from({ length: counterShards }, async (_, shard) => {
+        const { Items = [] } = await dynamo().send(
+          new QueryCommand({
+            TableName: stack().tableName,
+            KeyConditionExpression: 'pk = :pk AND sk = :sk',
+            ExpressionAttributeValues: { ':pk': `STATS#${merchant.merchantId}#live#${shard}`, ':sk': `AFFDAY#2023-06-15#${busy.id}` },
+          }),
+        );
+        return Items;
       }),
     );
-    expect(dayItems.length).toBeGreaterThan(1);
+    expect(shardItems.flat().length).toBeGreaterThan(1);
 
     for (const [from, to] of [['2023-06-15', '2023-06-15'], ['2023-06-01', '2023-06-30']] as const) {
       const response = await stats(merchant, { from, to, mode: 'live' });

@@ -2,7 +2,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { bucketsOf, countStats, countStatsChange, dayShards, fieldsOf, type StatsDelta, tally } from '../../../lambdas/stats/counters';
+import { bucketsOf, countStats, countStatsChange, fieldsOf, type StatsDelta, tally } from '../../../lambdas/stats/counters';
+import { counterShards } from '../../../lambdas/store/keys';
 import { Transaction } from '../../../lambdas/store/transaction';
 
 process.env.TALLY_TABLE_NAME = 'tally-test';
@@ -46,13 +47,9 @@ describe('stats counters', () => {
 
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
     const updates = committedUpdates();
-    expect(updates.map((update) => update.Key.sk).sort()).toEqual([
-      expect.stringMatching(new RegExp(`^STATS#AFFDAY#2026-03-14#aff_1#[0-${dayShards - 1}]$`)),
-      expect.stringMatching(new RegExp(`^STATS#AFFMONTH#2026-03#aff_1#[0-${dayShards - 1}]$`)),
-      expect.stringMatching(new RegExp(`^STATS#DAY#2026-03-14#[0-${dayShards - 1}]$`)),
-    ]);
+    expect(updates.map((update) => update.Key.sk).sort()).toEqual(['AFFDAY#2026-03-14#aff_1', 'AFFMONTH#2026-03#aff_1', 'DAY#2026-03-14']);
     for (const update of updates) {
-      expect(update.Key.pk).toBe('MERCHANT#mer_1#live');
+      expect(update.Key.pk).toMatch(new RegExp(`^STATS#mer_1#live#[0-${counterShards - 1}]$`));
       expect(increments(update)).toEqual({ salesCount: 1, salesAmount_usd: 5000, commissionsEarned_usd: 1000 });
     }
   });
@@ -67,9 +64,9 @@ describe('stats counters', () => {
     const updates = committedUpdates();
     const keys = updates.map((update) => `${update.Key.pk}|${update.Key.sk}`);
     expect(new Set(keys).size).toBe(keys.length);
-    const day = updates.find((update) => update.Key.sk.startsWith('STATS#DAY#')) as Update;
+    const day = updates.find((update) => update.Key.sk.startsWith('DAY#')) as Update;
     expect(increments(day)).toEqual({ salesCount: 2, salesAmount_usd: 5000, salesAmount_eur: 700, commissionsEarned_usd: 1000, visits: 2 });
-    const affiliateDay = updates.find((update) => update.Key.sk.startsWith('STATS#AFFDAY#')) as Update;
+    const affiliateDay = updates.find((update) => update.Key.sk.startsWith('AFFDAY#')) as Update;
     expect(increments(affiliateDay)).toEqual({ salesCount: 2, salesAmount_usd: 5000, salesAmount_eur: 700, commissionsEarned_usd: 1000 });
   });
 
@@ -79,9 +76,11 @@ describe('stats counters', () => {
       countStats(transaction, purchase());
       await transaction.commit();
     }
-    const written = dynamo.commandCalls(TransactWriteCommand).flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => item.Update?.Key?.sk as string));
-    for (const bucket of ['STATS#AFFDAY#2026-03-14#aff_1#', 'STATS#AFFMONTH#2026-03#aff_1#', 'STATS#DAY#2026-03-14#'])
-      expect(new Set(written.filter((sk) => sk.startsWith(bucket))).size).toBe(dayShards);
+    const written = dynamo
+      .commandCalls(TransactWriteCommand)
+      .flatMap((call) => (call.args[0].input.TransactItems ?? []).map((item) => `${item.Update?.Key?.pk as string}|${item.Update?.Key?.sk as string}`));
+    for (const bucket of ['AFFDAY#2026-03-14#aff_1', 'AFFMONTH#2026-03#aff_1', 'DAY#2026-03-14'])
+      expect(new Set(written.filter((key) => key.endsWith(`|${bucket}`))).size).toBe(counterShards);
   });
 
   it('keeps modes, merchants and UTC days in separate items', () => {
@@ -151,7 +150,7 @@ describe('stats counters', () => {
       const transaction = new Transaction();
       countStatsChange(transaction, [purchase(), refund], [purchase()]);
       await transaction.commit();
-      const day = committedUpdates().find((update) => update.Key.sk.startsWith('STATS#DAY#')) as Update;
+      const day = committedUpdates().find((update) => update.Key.sk.startsWith('DAY#')) as Update;
       expect(increments(day)).toEqual({ refundsCount: -1, refundsAmount_usd: -2000, commissionsReversed_usd: -400 });
     });
 
@@ -159,12 +158,12 @@ describe('stats counters', () => {
       const transaction = new Transaction();
       countStatsChange(transaction, [purchase({ affiliateId: 'aff_1' })], [purchase({ affiliateId: 'aff_2' })]);
       await transaction.commit();
-      const byBucket = Object.fromEntries(committedUpdates().map((update) => [update.Key.sk.replace(/#\d+$/, ''), increments(update)]));
+      const byBucket = Object.fromEntries(committedUpdates().map((update) => [update.Key.sk, increments(update)]));
       expect(byBucket).toEqual({
-        'STATS#AFFDAY#2026-03-14#aff_1': { salesCount: -1, salesAmount_usd: -5000, commissionsEarned_usd: -1000 },
-        'STATS#AFFMONTH#2026-03#aff_1': { salesCount: -1, salesAmount_usd: -5000, commissionsEarned_usd: -1000 },
-        'STATS#AFFDAY#2026-03-14#aff_2': { salesCount: 1, salesAmount_usd: 5000, commissionsEarned_usd: 1000 },
-        'STATS#AFFMONTH#2026-03#aff_2': { salesCount: 1, salesAmount_usd: 5000, commissionsEarned_usd: 1000 },
+        'AFFDAY#2026-03-14#aff_1': { salesCount: -1, salesAmount_usd: -5000, commissionsEarned_usd: -1000 },
+        'AFFMONTH#2026-03#aff_1': { salesCount: -1, salesAmount_usd: -5000, commissionsEarned_usd: -1000 },
+        'AFFDAY#2026-03-14#aff_2': { salesCount: 1, salesAmount_usd: 5000, commissionsEarned_usd: 1000 },
+        'AFFMONTH#2026-03#aff_2': { salesCount: 1, salesAmount_usd: 5000, commissionsEarned_usd: 1000 },
       });
     });
 

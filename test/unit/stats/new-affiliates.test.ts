@@ -16,11 +16,11 @@ describe('a new affiliate in the stats', () => {
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
     const items = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     const counted = items.flatMap((item) =>
-      item.Update?.Key?.sk?.startsWith('STATS#DAY#') ? [[item.Update.Key.pk, item.Update.ExpressionAttributeNames?.['#c0'], item.Update.ExpressionAttributeValues?.[':c0']]] : [],
+      item.Update?.Key?.sk?.startsWith('DAY#') ? [[(item.Update.Key.pk as string).replace(/#\d+$/, ''), item.Update.ExpressionAttributeNames?.['#c0'], item.Update.ExpressionAttributeValues?.[':c0']]] : [],
     );
     expect(counted.sort()).toEqual([
-      ['MERCHANT#mer_1#live', 'newAffiliates', 1],
-      ['MERCHANT#mer_1#test', 'newAffiliates', 1],
+      ['STATS#mer_1#live', 'newAffiliates', 1],
+      ['STATS#mer_1#test', 'newAffiliates', 1],
     ]);
     expect(items.some((item) => item.Put?.Item?.type === 'affiliate')).toBe(true);
   });

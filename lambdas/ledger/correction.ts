@@ -7,6 +7,7 @@ import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { Transaction } from '../store/transaction';
 import { currentTerms, planFor, plansOf, Reads, settingsOf, stagePurchase } from './apply';
+import { sameFacts } from './book';
 import { purchaseStats } from './changes';
 import { commissionedPosition, type PurchasePosition } from './customer';
 import { derivePurchase, type LedgerScope, missingTerms } from './derive';
@@ -90,6 +91,8 @@ const pass = async (scope: Scope, customer: StoredCustomer, profile: Reads): Pro
     for (const { purchase, facts } of records) {
       const record = facts as NonNullable<typeof facts>;
       const derived = derivePurchase(scope, purchase.key, record, customer.summary, planFor(plans, record));
+      // A purchase already right is only read.
+      if (sameFacts(purchase.facts, record) && sameFacts(purchase.derived, derived)) continue;
       await writes.add(3, [...purchaseStats(purchase.derived, scope), ...purchaseStats(derived, scope)], (transaction) =>
         stagePurchase(transaction, scope, scope.bookId, purchase, record, derived),
       );

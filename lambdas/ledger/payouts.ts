@@ -70,8 +70,8 @@ type Phase = 'clawbacks' | 'approved' | 'named' | 'done';
 
 /** The payout item: the payout and where its walk through the commissions stands. */
 interface StoredPayout extends Payout {
-  /** The currencies it pays in (net positive when it began). */
-  currencies: string[];
+  /** The currencies it pays in (net positive when it began); null: every one (nothing was owed back). */
+  currencies: string[] | null;
   /** Approved by this moment: a commission approved later waits for the next payout. */
   cutoff: string;
   named: string[] | null;
@@ -162,7 +162,8 @@ const begin = async (scope: LedgerScope, input: CreatePayoutInput): Promise<Stor
     const first = await bucketItems(scope, input.affiliateId, 'open', now).next();
     for (const item of first.value?.data ?? []) addAmount(payable, item.balance);
   }
-  const currencies = Object.keys(owed).length > 0 || input.commissionIds ? currenciesToPay(payable, owed) : Object.keys(payable).sort();
+  const netted = Object.keys(owed).length > 0 || input.commissionIds !== undefined;
+  const currencies = netted ? currenciesToPay(payable, owed) : Object.keys(payable).sort();
   if (currencies.length === 0)
     throw new ConflictError(
       'payout.nothing_to_pay',
@@ -180,7 +181,7 @@ const begin = async (scope: LedgerScope, input: CreatePayoutInput): Promise<Stor
     clawbacks: [],
     createdAt: now.toISOString(),
     paidAt: null,
-    currencies,
+    currencies: netted ? currencies : null,
     cutoff: now.toISOString(),
     named: input.commissionIds ?? null,
     phase: Object.keys(owed).length > 0 ? 'clawbacks' : input.commissionIds ? 'named' : 'approved',
@@ -225,7 +226,7 @@ const contribution = (payout: StoredPayout, item: StoredCommission, found: ItemL
   const purchase = readPurchase(found, scope, item.bookId, item.purchaseKey);
   const commission = purchase.derived.commission;
   if (!purchase.facts || !commission || commission.id !== item.id || customer.correction || customer.version === 0) return null;
-  if (!payout.currencies.includes(commission.currency) || purchase.facts.payouts[payout.id]) return null;
+  if ((payout.currencies && !payout.currencies.includes(commission.currency)) || purchase.facts.payouts[payout.id]) return null;
   const { state, net, paid } = commission.ledger;
   const balance = net - paid;
   // Approved as of the payout's start, by the same rule as `statusAt`.

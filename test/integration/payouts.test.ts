@@ -46,6 +46,17 @@ describe('payouts', () => {
     expect(again.body.error.type).toBe('payout.nothing_to_pay');
   });
 
+  it('pays every currency, even one that only appears past the first page of commissions', async () => {
+    const merchant = await sellingMerchant();
+    for (let n = 0; n < 31; n++) await sale(merchant, 1_000);
+    await sale(merchant, 2_000, 'eur');
+    await delivered();
+    const response = await pay(merchant, { affiliateId: merchant.affiliate.id });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ commissionCount: 32, totals: [{ amount: 400, currency: 'eur' }, { amount: 31 * 200, currency: 'usd' }] });
+    expect((await commissionsOf(merchant, { status: 'approved' })).length).toBe(0);
+  });
+
   it('pays only the commissions named', async () => {
     const merchant = await sellingMerchant();
     await sale(merchant, 1_000);

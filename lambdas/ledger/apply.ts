@@ -116,11 +116,13 @@ export const currentTerms = async (scope: LedgerScope, reads: Reads, settings: M
       const planId = planIdOf(affiliateId);
       const head = planId ? reads.found.get(keys.plan(scope.merchantId, planId)) : undefined;
       const plan = head ? versionOfHead(head) : null;
+      const affiliate = reads.found.get<Affiliate>(affiliateKey(scope, affiliateId));
       return [
         affiliateId,
         {
           affiliateId,
-          affiliateActive: reads.found.get<Affiliate>(affiliateKey(scope, affiliateId))?.status === 'active',
+          affiliateActive: affiliate?.status === 'active',
+          ...(affiliate?.email ? { affiliateEmail: affiliate.email } : {}),
           plan: plan ? { id: plan.id, version: plan.version } : null,
           holdDays: settings.holdDays,
         },

@@ -100,6 +100,8 @@ export interface PeriodFacts extends Observed {
 export interface Terms {
   affiliateId: string;
   affiliateActive: boolean;
+  /** The affiliate's e-mail then: a purchase by the same mailbox is the affiliate's own (self-referral). */
+  affiliateEmail?: string;
   plan: { id: string; version: number } | null;
   holdDays: number;
 }

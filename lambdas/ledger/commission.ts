@@ -30,6 +30,8 @@ export interface PurchaseForCommission {
   lines: readonly PurchaseLine[];
   /** Set when the purchase belongs to a subscription that ended before it (a cancellation ends recurring commissions). */
   afterSubscriptionEnded: boolean;
+  /** Set when the customer is the affiliate themself. */
+  selfReferral?: boolean;
   position: RecurringPosition;
 }
 
@@ -52,6 +54,7 @@ export const earn = (purchase: PurchaseForCommission, terms: EarningTerms): Earn
   const allLines = sumLines(purchase.lines);
   if (purchase.total <= 0) return none(0, 'nothing was paid');
   if (!terms.affiliateActive) return none(allLines, 'the affiliate is archived');
+  if (purchase.selfReferral) return none(allLines, 'self_referral: the customer is the affiliate themself');
   const plan = terms.plan;
   if (!plan) return none(allLines, 'no commission plan applies: the affiliate has none and the merchant has no default');
   const base = sumLines(commissionableLines(purchase.lines, plan));

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Mode } from '../core/mode';
 import { addDays } from './arithmetic';
 import { occurredAt } from './attribution';
-import type { AttributionSource, PlanTerms, PurchaseLine, PurchaseRecord } from './book';
+import { sameMailbox } from '../attribution/identity';
+import { type AttributionSource, mergedEvidence, type PlanTerms, type PurchaseLine, type PurchaseRecord } from './book';
 import { earn, type RecurringPosition, sumLines } from './commission';
 import { attributionOf, type CustomerSummary, notAPurchase, totalOf } from './customer';
 import { type CommissionLedger, commissionLedger, refundedAmount } from './lines';
@@ -155,8 +156,10 @@ export const derivePurchase = (scope: LedgerScope, key: string, record: Purchase
   const first = summary.first;
   const position: RecurringPosition = { firstAt: new Date(first?.at ?? at), isFirst: first?.key === key, at: new Date(at) };
   // Stripe's times are whole seconds: a payment in the very second of the end (a final invoice) is after it.
+  const buyer = mergedEvidence(record).email;
+  const selfReferral = Boolean(terms.affiliateEmail && buyer && sameMailbox(terms.affiliateEmail, buyer));
   const earning = earn(
-    { ...amounts, afterSubscriptionEnded: Boolean(subscription?.endedAt && at >= subscription.endedAt), position },
+    { ...amounts, afterSubscriptionEnded: Boolean(subscription?.endedAt && at >= subscription.endedAt), position, selfReferral },
     { ...terms, plan: terms.plan ? plan : null },
   );
   purchase.commissionable = earning.base;

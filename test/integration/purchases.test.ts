@@ -1,4 +1,5 @@
 import { api } from '../support/api';
+import { unique } from '../support/factories';
 import { commissionsOf, delivered, lineAmounts, on, product, purchasesOf, type SellingMerchant, sellingMerchant } from '../support/purchases';
 import { emulator, stripeClient } from '../support/stripe';
 import { newVisitorId, track } from '../support/tracking';
@@ -68,6 +69,23 @@ describe('purchases and commissions', () => {
     expect(purchase.lines).toHaveLength(12);
     expect(purchase.lines[11]).toEqual({ productId: 'prod_item11', amount: { amount: 900, currency: 'usd' } });
     expect((await commissionsOf(merchant))[0].amount).toEqual({ amount: 2_160, currency: 'usd' });
+  });
+
+  it("records the affiliate's own purchase through their link, and pays nothing on it (self-referral)", async () => {
+    const email = `${unique('jane')}@gmail.com`;
+    const merchant = await sellingMerchant({ affiliate: { email } });
+    const [local, domain] = email.split('@') as [string, string];
+    await emulator().simulateCheckout({
+      ...on(merchant),
+      kind: 'payment',
+      customer: { email: `${local.slice(0, 2)}.${local.slice(2).toUpperCase()}+deal@${domain}` },
+      clientReferenceId: merchant.affiliate.referralCode,
+      lineItems: [product('prod_self', 5_000)],
+    });
+    await delivered();
+    const [purchase] = await purchasesOf(merchant);
+    expect(purchase).toMatchObject({ affiliateId: merchant.affiliate.id, commissionId: null, noCommissionReason: expect.stringMatching(/^self_referral/) });
+    expect(await commissionsOf(merchant)).toEqual([]);
   });
 
   it('pays a line-items plan only on the plan\'s products', async () => {

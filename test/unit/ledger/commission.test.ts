@@ -45,6 +45,7 @@ describe('commission on a purchase', () => {
     ['the affiliate is archived', purchase(), terms({ affiliateActive: false })],
     ['no commission plan applies', purchase(), terms({ plan: null })],
     ['the subscription had been canceled', purchase({ afterSubscriptionEnded: true }), terms()],
+    ['self_referral', purchase({ selfReferral: true }), terms()],
     ['rounds to zero', purchase({ total: 2, lines: [{ productId: null, amount: 2 }] }), terms({ plan: plan({ rate: { percentBps: 100 } }) })],
   ])('earns nothing, and says why, when %s', (reason, bought, given) => {
     const earning = earn(bought, given);

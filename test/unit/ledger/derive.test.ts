@@ -55,6 +55,18 @@ describe('deriving each purchase of a customer', () => {
     expect(derived.purchases.get('in_9')?.noCommissionReason).toBe('the subscription had been canceled');
   });
 
+  it("earns nothing on the affiliate's own purchase, whichever variant of their address they bought with", () => {
+    const own = terms({ affiliateEmail: 'Jane.Doe@gmail.com' });
+    const bought = (email: string) =>
+      deriveBook(withPurchase(attributedBook([['in_1', invoice('in_1', 1, 5_000)]], own), 'in_1', { kind: 'invoice', evidence: { invoice: { email, observedAt: at(1) } } }), scope);
+    for (const email of ['jane.doe@gmail.com', 'janedoe+deals@googlemail.com', ' JANE.DOE@GMAIL.COM ']) {
+      const derived = bought(email);
+      expect(derived.commissions.has('in_1')).toBe(false);
+      expect(derived.purchases.get('in_1')).toMatchObject({ affiliateId: 'aff_1', noCommissionReason: expect.stringMatching(/^self_referral/) });
+    }
+    expect(bought('jane.roe@gmail.com').commissions.get('in_1')?.ledger.net).toBe(1_000);
+  });
+
   describe('attribution', () => {
     const candidate = (book: Book, key: string, affiliateId: string): Book => ({
       ...book,

@@ -64,7 +64,7 @@ const countCalls = async () => {
 
 /** The floor: what any webhook must do (verify, record once) and nothing else. */
 const floor = publicRoute({}, async ({ event }) => {
-  const verified = Stripe.webhooks.constructEvent(rawBody(event), header(event, 'stripe-signature') ?? '', (await getSecret('stripeWebhookSecrets'))[0] as string, 300);
+  const verified = Stripe.webhooks.constructEvent(rawBody(event), header(event, 'stripe-signature') ?? '', (await getSecret('stripeWebhookSecrets')).test[0] as string, 300);
   await db().send(
     new PutCommand({
       TableName: tableName(),
@@ -174,7 +174,7 @@ export const webhooksBenchmark = async (): Promise<void> => {
       TALLY_DYNAMODB_ENDPOINT: dynamoEndpoint,
       STRIPE_API_BASE: emulatorUrl,
       STRIPE_SECRET_KEY_TEST: emulatorCredentials.secretKeys.test,
-      STRIPE_WEBHOOK_SECRETS: secret,
+      STRIPE_WEBHOOK_SECRETS_TEST: secret,
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       AWS_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'local',

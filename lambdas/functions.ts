@@ -40,13 +40,21 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/v1/connect/stripe/authorize',
     handler: 'connect-authorize',
+    access: { table: 'readWrite', secrets: ['oauthStateKey'] },
+  },
+  // Where the authorize link leads the merchant's browser: binds the flow to it, then on to Stripe.
+  {
+    method: 'GET',
+    path: '/oauth/stripe/start',
+    handler: 'oauth-start',
     access: { table: 'readWrite', secrets: ['oauthStateKey', 'stripeSecretKeys', 'stripeConnectClientIds'] },
   },
   {
     method: 'GET',
     path: '/oauth/stripe/callback',
     handler: 'oauth-callback',
-    access: { table: 'readWrite', secrets: ['oauthStateKey', 'stripeSecretKeys'] },
+    // A new connection queues the reset of the mode's coupon syncs (coupon-sync/connected.ts).
+    access: { table: 'readWrite', resyncQueue: 'send', secrets: ['oauthStateKey', 'stripeSecretKeys'] },
   },
   {
     method: 'POST',
@@ -82,6 +90,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/track/visit', handler: 'track-visit', access: { table: 'readWrite' } },
   { method: 'POST', path: '/v1/track/lead', handler: 'track-lead', access: { table: 'readWrite' } },
   { method: 'OPTIONS', path: '/v1/track/{action}', handler: 'track-preflight', access: {} },
+  // Trusted leads from the merchant's server (lambdas/leads/): may name a Stripe customer.
+  { method: 'POST', path: '/v1/leads', handler: 'create-lead', access: merchant },
 
   // The commission ledger (lambdas/ledger/): written by the webhook intake, read and paid out here.
   { method: 'GET', path: '/v1/purchases', handler: 'list-purchases', access: merchantRead },

@@ -43,9 +43,11 @@ const specs = {
     noRotation: 'Connect client IDs are public identifiers issued by Stripe, not credentials that can be rotated.',
   },
   stripeWebhookSecrets: {
-    description: 'Webhook signing secrets as a JSON list: ["whsec_..."]. Keep old and new during a roll.',
-    initial: '[]',
-    noRotation: `${issuedByStripe} The list holds the old and new secret while Stripe rolls it.`,
+    description:
+      'Webhook signing secrets per mode as JSON: {"live":["whsec_..."],"test":["whsec_..."]}. ' +
+      "A secret verifies only events of its own mode. Keep old and new in a mode's list during a roll.",
+    initial: '{"live":[],"test":[]}',
+    noRotation: `${issuedByStripe} Each mode's list holds the old and new secret while Stripe rolls it.`,
   },
   stripeAppSigningSecret: {
     description: 'Signing secret of the Tally Stripe App (absec_...), from the app settings in Stripe.',

@@ -9,7 +9,7 @@ import { invoke, loadHandler } from './lambda-runtime';
 import { localPages } from './local-pages';
 import { startSchedule } from './scheduler';
 import { createQueue, type QueueUrls, startPoller, startSqs } from './sqs';
-import { registerWebhookEndpoints, startEmulator, usesRealStripe } from './stripe';
+import { checkWebhookSecrets, registerWebhookEndpoints, startEmulator, usesRealStripe } from './stripe';
 
 export interface LocalStackOptions {
   port: number;
@@ -94,6 +94,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
     for (const step of stops.reverse()) await step();
   };
   try {
+    checkWebhookSecrets(process.env);
     const state = readState(options.dataDir);
     const dynamo = await startDynamo({ port: options.dynamoPort || (await freePort()), dataDir: options.dataDir });
     stops.push(() => dynamo.stop());
@@ -160,7 +161,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       return { name: scheduled.handler, fire: schedule.fire };
     });
     pages.push(...localPages({ schedules }));
-    if (emulatorUrl) process.env.STRIPE_WEBHOOK_SECRETS = (await registerWebhookEndpoints(emulatorUrl, `${api.url}/webhooks/stripe`)).join(',');
+    if (emulatorUrl) Object.assign(process.env, await registerWebhookEndpoints(emulatorUrl, `${api.url}/webhooks/stripe`));
 
     const demo = await ensureDemoMerchant(api.url, operatorKey, state.demo);
     writeState(options.dataDir, { operatorKey, oauthStateKey, demo });

@@ -1,9 +1,9 @@
 import Stripe from 'stripe';
 import { stripeApiVersion } from '../../lambdas/stripe/client';
+import { type Mode, modes } from '../../lambdas/core/mode';
+import { localSecret, parseSecret } from '../../lambdas/core/secrets';
 import { handledEventTypes } from '../../lambdas/webhooks/registry';
 import { emulatorCredentials, startStripeEmulator, type StripeEmulator } from '../stripe-emulator';
-
-const modes = ['test', 'live'] as const;
 
 /** True when the developer gave Stripe keys: then the emulator is not started (SPEC section 1). */
 export const usesRealStripe = (env: NodeJS.ProcessEnv): boolean =>
@@ -33,12 +33,30 @@ export const startEmulator = async (port: number): Promise<{ emulator: StripeEmu
 };
 
 /**
- * Registers Tally's webhook URL for connected accounts' events in both modes, the way an operator
- * does once against Stripe, and returns the signing secrets Stripe hands back.
+ * Refuses a start whose webhooks could not be verified as configured: the retired single list of
+ * secrets (it would let a test secret sign live events), or, against Stripe itself, no secrets.
+ * The emulator's endpoints bring their own.
  */
-export const registerWebhookEndpoints = async (emulatorUrl: string, webhookUrl: string): Promise<string[]> => {
+export const checkWebhookSecrets = (env: NodeJS.ProcessEnv): void => {
+  const secrets = localSecret('stripeWebhookSecrets', env);
+  if (!usesRealStripe(env)) return;
+  try {
+    parseSecret('stripeWebhookSecrets', secrets);
+  } catch {
+    throw new Error(
+      'Webhook signing secrets are missing or malformed: set STRIPE_WEBHOOK_SECRETS_TEST and/or STRIPE_WEBHOOK_SECRETS_LIVE ' +
+        'to the whsec_… secrets of that mode (comma-separated; `stripe listen --print-secret` prints a test one), none in both.',
+    );
+  }
+};
+
+/**
+ * Registers Tally's webhook URL for connected accounts' events in both modes, the way an operator
+ * does once against Stripe, and returns the environment with the signing secret of each mode.
+ */
+export const registerWebhookEndpoints = async (emulatorUrl: string, webhookUrl: string): Promise<Record<string, string>> => {
   const { hostname, port } = new URL(emulatorUrl);
-  const secrets: string[] = [];
+  const secrets: Record<Mode, string[]> = { live: [], test: [] };
   for (const mode of modes) {
     const stripe = new Stripe(emulatorCredentials.secretKeys[mode], {
       apiVersion: stripeApiVersion,
@@ -53,7 +71,7 @@ export const registerWebhookEndpoints = async (emulatorUrl: string, webhookUrl: 
       api_version: stripeApiVersion,
       description: 'Tally (local stack)',
     });
-    if (endpoint.secret) secrets.push(endpoint.secret);
+    if (endpoint.secret) secrets[mode].push(endpoint.secret);
   }
-  return secrets;
+  return { STRIPE_WEBHOOK_SECRETS_LIVE: secrets.live.join(','), STRIPE_WEBHOOK_SECRETS_TEST: secrets.test.join(',') };
 };

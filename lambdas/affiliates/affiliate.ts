@@ -17,10 +17,24 @@ export type CouponSyncStatus = 'pending' | 'synced' | 'failed' | 'conflict' | 'n
 /** Where an affiliate's coupon code stands in one Stripe mode. */
 export interface CouponSync {
   status: CouponSyncStatus;
+  /** The connected account the record's Stripe IDs belong to; a newly connected account resets the record. */
+  stripeAccountId?: string;
   stripeCouponId?: string;
   stripePromotionCodeId?: string;
   lastSyncedAt?: string;
   error?: string;
+}
+
+/**
+ * A coupon sync's note, written before it makes a promotion code active in Stripe, that it may have
+ * done so (coupon-sync/intents.ts): whatever the sync then loses, its code is found again by `code`.
+ */
+export interface CouponCodeIntent {
+  accountId: string;
+  code: string;
+  /** When it was written, and by which run of the sync. */
+  at: string;
+  by: string;
 }
 
 export interface Affiliate {
@@ -43,6 +57,8 @@ export type StoredAffiliate = Affiliate & {
   version: number;
   /** Outcomes the coupon sync recorded per mode; part of its idempotency keys (coupon-sync/sync.ts). */
   couponSyncGenerations?: Partial<Record<Mode, number>>;
+  /** Promotion codes a coupon sync may have made active without recording them yet, per mode. */
+  couponSyncIntents?: Partial<Record<Mode, CouponCodeIntent[]>>;
 };
 
 const toAffiliate = ({
@@ -53,11 +69,12 @@ const toAffiliate = ({
 
 /**
  * After the desired coupon state changes, each mode waits for a sync: there is something to make
- * true in Stripe while the affiliate has a code, or still has a promotion code there to deactivate.
- * The Stripe IDs are kept, because the sync needs them to retire the old code.
+ * true in Stripe while the affiliate has a code, or still has a promotion code there to deactivate
+ * (one recorded, or one a sync that is still running may have made). The Stripe IDs are kept,
+ * because the sync needs them to retire the old code.
  */
-export const couponSyncAfterChange = (sync: CouponSync | undefined, couponCode: string | null): CouponSync => {
-  const pending = couponCode !== null || sync?.stripePromotionCodeId !== undefined;
+export const couponSyncAfterChange = (sync: CouponSync | undefined, couponCode: string | null, intents: readonly CouponCodeIntent[] = []): CouponSync => {
+  const pending = couponCode !== null || sync?.stripePromotionCodeId !== undefined || intents.length > 0;
   return { ...sync, status: pending ? 'pending' : 'not_applicable', error: undefined };
 };
 
@@ -182,12 +199,33 @@ export const list = async (
 
 const sameCode = (a: string | null, b: string | null) => (a ?? '').toLowerCase() === (b ?? '').toLowerCase();
 
+/** The affiliate's item moved on between the read and the write of an update. */
+class StaleAffiliate extends ConflictError {
+  constructor() {
+    super('affiliate.concurrent_update', 'The affiliate changed while this update was made; retry.');
+  }
+}
+
+/** The coupon sync moves an affiliate's version as it works; a change is applied afresh a few times first. */
+const updateAttempts = 5;
+
 /**
  * Applies a change in one transaction: the affiliate (conditional on the version read), the code
  * claims that moved, and the plan it now points at. Changing what the coupon should be in Stripe
- * (code, discount, archived or not) marks both modes as waiting for a sync.
+ * (code, discount, archived or not) marks both modes as waiting for a sync. If the affiliate moved
+ * on meanwhile (a coupon sync recorded its progress), the change is applied again to a fresh read.
  */
 export const update = async (merchantId: string, affiliateId: string, patch: UpdateAffiliateInput): Promise<Affiliate> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await updateOnce(merchantId, affiliateId, patch);
+    } catch (error) {
+      if (!(error instanceof StaleAffiliate) || attempt >= updateAttempts) throw error;
+    }
+  }
+};
+
+const updateOnce = async (merchantId: string, affiliateId: string, patch: UpdateAffiliateInput): Promise<Affiliate> => {
   const current = await getStored(merchantId, affiliateId);
   const now = new Date().toISOString();
   const next: StoredAffiliate = { ...current, ...patch, version: current.version + 1, updatedAt: now };
@@ -201,8 +239,8 @@ export const update = async (merchantId: string, affiliateId: string, patch: Upd
     current.status !== next.status;
   if (couponChanged)
     next.couponSync = {
-      live: couponSyncAfterChange(current.couponSync.live, next.couponCode),
-      test: couponSyncAfterChange(current.couponSync.test, next.couponCode),
+      live: couponSyncAfterChange(current.couponSync.live, next.couponCode, current.couponSyncIntents?.live),
+      test: couponSyncAfterChange(current.couponSync.test, next.couponCode, current.couponSyncIntents?.test),
     };
 
   const transaction = new Transaction().put(
@@ -212,7 +250,7 @@ export const update = async (merchantId: string, affiliateId: string, patch: Upd
       ConditionExpression: 'version = :version',
       ExpressionAttributeValues: { ':version': current.version },
     },
-    () => new ConflictError('affiliate.concurrent_update', 'The affiliate changed while this update was made; retry.'),
+    () => new StaleAffiliate(),
   );
   const moves: [CodeKind, string | null, string | null][] = [
     ['referral', current.referralCode, next.referralCode],

@@ -7,7 +7,7 @@ import type { Mode } from '../core/mode';
 import { batchGet, type Item, type ItemLookup, uniqueKeys } from '../store/batch';
 import { type Key, keys } from '../store/keys';
 import type { Transaction } from '../store/transaction';
-import { cookieWindowDaysOf, inCookieWindow, type LeadRecord, type VisitorRecord } from '../tracking/records';
+import { cookieWindowDaysOf, inCookieWindow, type LeadRecord, leadGraceMs, type VisitorRecord } from '../tracking/records';
 import { visitorIdSchema } from '../tracking/schema';
 
 /**
@@ -15,13 +15,23 @@ import { visitorIdSchema } from '../tracking/schema';
  * this order, and once stored it is sticky per customer and mode:
  *   1. "metadata": the customer's or checkout's `metadata.tally_affiliate`, then the checkout's
  *      `client_reference_id`, holding `tally_<visitorId>` (the visitor's referral visit, within the
- *      cookie window) or an affiliate's referral code (any case);
- *   2. "lead": a tracked lead naming this Stripe customer, then one with the customer's e-mail (any
- *      case), recorded within the cookie window before the event (or up to 10 minutes after it);
- *   3. "coupon": a promotion code on the purchase whose ID Tally stored for an affiliate
+ *      cookie window) or an affiliate's referral code (any case). Only the merchant's own Stripe
+ *      calls can set these, so they are trusted most;
+ *   2. "coupon": a promotion code on the purchase whose ID Tally stored for an affiliate
  *      (`couponSync[mode].stripePromotionCodeId`; the code's `tally_affiliate_id` metadata, which
  *      the coupon sync sets, says which affiliate to check), or whose code is an affiliate's coupon
- *      code (any case) — made by Tally or added by hand in Stripe.
+ *      code (any case) — made by Tally or added by hand in Stripe. The customer typed it at the
+ *      purchase itself, so no lead can outbid it;
+ *   3. "lead": a trusted lead (`POST /v1/leads`, the merchant's server) naming this Stripe customer,
+ *      then the lead of the customer's e-mail (any case), recorded within the cookie window before
+ *      the event. A public lead (the website's tracking key: anyone can send one) counts only if it
+ *      was recorded before the event, and, when the evidence says when the customer was created, no
+ *      later than `leadGraceMs` after that: a lead is a prospect, so a stranger cannot claim an
+ *      existing customer's future payments by sending their e-mail. A trusted lead may also come
+ *      up to `leadGraceMs` after the event (the merchant's server, racing Stripe's event).
+ * Leads are weighed at purchases only: a customer event (`customerEvidence`) carries no promotion
+ * code that could outrank a lead, and an attribution it stored would be earlier than the purchase's
+ * and so win (the ledger credits the earliest), so it is matched by metadata alone.
  * A match on an archived affiliate is skipped: archived affiliates earn no new customers. Test and
  * live never mix: every record read here belongs to one mode.
  *
@@ -67,6 +77,10 @@ export interface AttributionEvidence {
   promotionCodes?: { id: string; code: string; metadata?: Record<string, string> | null }[];
   /** When the purchase (or customer event) happened: the cookie window is measured from it. */
   at: Date;
+  /** When Stripe created the customer (`customer.created`), when known: public leads after it (plus the grace) do not count. */
+  customerCreatedAt?: Date | null;
+  /** A purchase unless said: a customer event is matched by metadata only. */
+  from?: 'purchase' | 'customer';
 }
 
 export interface AttributionDecision {
@@ -93,18 +107,26 @@ interface Candidate {
   source: AttributionSource;
   /** When it was tracked, for the cookie window; absent for explicit references and codes. */
   trackedAt?: string;
+  /** How long after the event it may have been tracked and still count (trusted leads). */
+  graceMs?: number;
+  /** Tracked after this (epoch ms), it does not count (public leads of an existing customer). */
+  trackedBy?: number;
   /** Only a match if this is the ID Tally stored for the affiliate in this mode. */
   promotionCodeId?: string;
 }
 
 /** A key to read and the candidate its item (if any) makes, or a candidate the evidence names outright. */
-type Lookup = { key: Key; candidate: (item: Item) => Candidate } | { named: Candidate };
+type Lookup = { key: Key; candidate: (item: Item) => Candidate | undefined } | { named: Candidate };
 
 const fromClaim = (source: AttributionSource) => (item: Item): Candidate => ({ affiliateId: (item as { affiliateId: string }).affiliateId, source });
 
-const fromLead = (item: Item): Candidate => {
+/** A lead's candidate: a trusted lead with the grace, a public one only as a prospect's (none if it may not count at all). */
+const fromLead = (evidence: AttributionEvidence, publicAllowed: boolean) => (item: Item): Candidate | undefined => {
   const lead = item as unknown as LeadRecord;
-  return { affiliateId: lead.affiliateId, source: 'lead', trackedAt: lead.leadAt };
+  const candidate = { affiliateId: lead.affiliateId, source: 'lead' as const, trackedAt: lead.leadAt };
+  if (lead.trusted) return { ...candidate, graceMs: leadGraceMs };
+  if (!publicAllowed) return undefined;
+  return evidence.customerCreatedAt ? { ...candidate, trackedBy: evidence.customerCreatedAt.getTime() + leadGraceMs } : candidate;
 };
 
 const references = (evidence: AttributionEvidence): string[] =>
@@ -130,8 +152,7 @@ const lookups = (merchantId: string, mode: Mode, evidence: AttributionEvidence):
     if (referralCodeSchema.safeParse(reference).success)
       found.push({ key: keys.affiliateCode(merchantId, 'referral', reference), candidate: fromClaim('metadata') });
   }
-  found.push({ key: keys.customerLead(merchantId, mode, evidence.customerId), candidate: fromLead });
-  if (evidence.email?.trim()) found.push({ key: keys.emailLead(merchantId, mode, evidence.email), candidate: fromLead });
+  if (evidence.from === 'customer') return found;
   for (const promotion of evidence.promotionCodes ?? []) {
     // Only a hint: the affiliate's own record must hold this promotion code's ID.
     const tallyAffiliateId = promotion.metadata?.[tallyMetadata.affiliateId];
@@ -140,6 +161,9 @@ const lookups = (merchantId: string, mode: Mode, evidence: AttributionEvidence):
     if (couponCodeSchema.safeParse(promotion.code).success)
       found.push({ key: keys.affiliateCode(merchantId, 'coupon', promotion.code), candidate: fromClaim('coupon') });
   }
+  // Customer leads are written by the merchant's server only; one a public call stored before this rule is ignored.
+  found.push({ key: keys.customerLead(merchantId, mode, evidence.customerId), candidate: fromLead(evidence, false) });
+  if (evidence.email?.trim()) found.push({ key: keys.emailLead(merchantId, mode, evidence.email), candidate: fromLead(evidence, true) });
   return found;
 };
 
@@ -147,7 +171,8 @@ const candidatesOf = (merchantId: string, mode: Mode, evidence: AttributionEvide
   lookups(merchantId, mode, evidence).flatMap((lookup) => {
     if ('named' in lookup) return [lookup.named];
     const item = fetched.get(lookup.key);
-    return item ? [lookup.candidate(item)] : [];
+    const candidate = item ? lookup.candidate(item) : undefined;
+    return candidate ? [candidate] : [];
   });
 
 /** The decision must not mistake a read the caller skipped for an absent item. */
@@ -185,7 +210,8 @@ export const decideAttribution = (
     return { attribution: { affiliateId, source, attributedAt }, isNew: false, affiliate: affiliateOf(affiliateId) };
   }
   for (const candidate of candidatesOf(merchantId, mode, evidence, fetched)) {
-    if (candidate.trackedAt && !inCookieWindow(candidate.trackedAt, evidence.at, cookieWindowDays)) continue;
+    if (candidate.trackedAt && !inCookieWindow(candidate.trackedAt, evidence.at, cookieWindowDays, candidate.graceMs)) continue;
+    if (candidate.trackedAt && candidate.trackedBy !== undefined && Date.parse(candidate.trackedAt) > candidate.trackedBy) continue;
     const affiliate = affiliateOf(candidate.affiliateId);
     if (affiliate?.status !== 'active') continue;
     if (candidate.promotionCodeId && affiliate.couponSync[mode].stripePromotionCodeId !== candidate.promotionCodeId) continue;
@@ -218,12 +244,13 @@ export const resolveAttribution = async (merchantId: string, mode: Mode, evidenc
   return decideAttribution(merchantId, mode, evidence, fetched, cookieWindowDaysOf(fetched.get(profileKey)));
 };
 
-/** What a customer event knows: its metadata and e-mail (no purchase, so no promotion code). */
+/** What a customer event knows: its metadata (it has no purchase, so leads wait for one). */
 export const customerEvidence = (customer: Stripe.Customer, at: Date): AttributionEvidence => ({
   customerId: customer.id,
   email: customer.email,
   metadata: customer.metadata,
   at,
+  from: 'customer',
 });
 
 /**

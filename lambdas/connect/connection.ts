@@ -1,16 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import Stripe from 'stripe';
 import { ConflictError, UpstreamError, ValidationError } from '../core/errors';
 import { requireSetting } from '../core/config';
 import { logger } from '../core/logger';
 import type { Mode } from '../core/mode';
 import { getSecret } from '../core/secrets';
+import { afterConnection } from '../coupon-sync/connected';
 import { get as getMerchant, type Merchant, type StripeConnection } from '../merchants/merchant';
 import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { Transaction } from '../store/transaction';
 import { authorizeUrlFor, connectClientId, stripeFor } from '../stripe/client';
+import { bindingCookie, bindingSecret, browserDigest, clearedBindingCookie, newBrowserSecret } from './browser-binding';
 import { newState, type StateProblem, verifyState } from './oauth-state';
 
 /** The record that ties a Stripe account (in one mode) to the merchant that connected it. */
@@ -28,9 +30,17 @@ export interface AccountClaim {
   previousDisconnectedAt?: string;
 }
 
+export const startPath = '/oauth/stripe/start';
 export const callbackPath = '/oauth/stripe/callback';
 
-/** Stripe's OAuth page for this merchant and mode, with a signed, single-use, expiring state. */
+const publicUrl = (path: string) => new URL(`${requireSetting('TALLY_PUBLIC_URL')}${path}`);
+const secureCookies = () => publicUrl('').protocol === 'https:';
+
+/**
+ * The link that starts a connection for this merchant and mode: Tally's start page, with a signed,
+ * single-use state that expires in 10 minutes. The page binds the flow to the browser that opens
+ * it and sends that browser on to Stripe (`startOAuth`).
+ */
 export const authorizeUrl = async (merchantId: string, mode: Mode): Promise<{ url: string; expiresAt: string }> => {
   await getMerchant(merchantId);
   const { state, payload } = newState(merchantId, mode, await getSecret('oauthStateKey'), new Date());
@@ -41,44 +51,86 @@ export const authorizeUrl = async (merchantId: string, mode: Mode): Promise<{ ur
       ConditionExpression: 'attribute_not_exists(pk)',
     }),
   );
-  const url = authorizeUrlFor(await stripeFor(mode), {
-    response_type: 'code',
-    client_id: await connectClientId(mode),
-    scope: 'read_write',
-    state,
-    redirect_uri: `${requireSetting('TALLY_PUBLIC_URL')}${callbackPath}`,
-  });
-  return { url, expiresAt: new Date(payload.expiresAt * 1000).toISOString() };
+  const url = publicUrl(startPath);
+  url.searchParams.set('state', state);
+  return { url: url.toString(), expiresAt: new Date(payload.expiresAt * 1000).toISOString() };
 };
 
-const stateMessages: Record<StateProblem | 'used', string> = {
+type StateRefusal = StateProblem | 'used' | 'started' | 'other_browser';
+const stateMessages: Record<StateRefusal, string> = {
   missing: 'The OAuth state is missing.',
   malformed: 'The OAuth state is not one Tally issued.',
   bad_signature: 'The OAuth state is not one Tally issued.',
   expired: 'The OAuth state has expired; start the connection again.',
   used: 'The OAuth state was already used; start the connection again.',
+  started: 'This connection link was already opened in a browser; start the connection again.',
+  other_browser: 'This connection was not started in this browser; start it again here.',
 };
-const invalidState = (problem: StateProblem | 'used') => new ValidationError(stateMessages[problem], undefined, 'oauth.invalid_state');
+const invalidState = (problem: StateRefusal) => new ValidationError(stateMessages[problem], undefined, 'oauth.invalid_state');
 
-/** Deletes the nonce, so a replayed redirect (or a second tab) cannot complete twice. */
-const consumeNonce = async (nonce: string, merchantId: string, mode: Mode) => {
+/**
+ * The start page: binds the state to this browser (once: a link opened a second time, by anyone,
+ * is refused) and sends it to Stripe's OAuth page. Returns the redirect and the cookie to set.
+ */
+export const startOAuth = async (state: string | undefined): Promise<{ url: string; cookie: string }> => {
+  const now = new Date();
+  const verified = verifyState(state, await getSecret('oauthStateKey'), now);
+  if (!verified.ok) throw invalidState(verified.problem);
+  const { merchantId, mode, nonce, expiresAt } = verified.payload;
+  // Built before the binding, so a platform that cannot build it leaves the link usable.
+  const url = authorizeUrlFor(await stripeFor(mode), {
+    response_type: 'code',
+    client_id: await connectClientId(mode),
+    scope: 'read_write',
+    state: state as string,
+    redirect_uri: publicUrl(callbackPath).toString(),
+  });
+  const secret = newBrowserSecret();
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.oauthState(nonce),
+        UpdateExpression: 'SET browserDigest = :digest',
+        ConditionExpression: 'attribute_exists(pk) AND merchantId = :merchantId AND #mode = :mode AND attribute_not_exists(browserDigest)',
+        ExpressionAttributeNames: { '#mode': 'mode' },
+        ExpressionAttributeValues: { ':digest': browserDigest(secret), ':merchantId': merchantId, ':mode': mode },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw invalidState((await stateExists(nonce)) ? 'started' : 'used');
+    throw error;
+  }
+  return { url, cookie: bindingCookie(nonce, secret, expiresAt - Math.floor(now.getTime() / 1000), secureCookies()) };
+};
+
+const stateExists = async (nonce: string): Promise<boolean> =>
+  (await db().send(new GetCommand({ TableName: tableName(), Key: keys.oauthState(nonce), ConsistentRead: true }))).Item !== undefined;
+
+/**
+ * Deletes the nonce if this browser started the flow, so a replayed redirect (or a second tab)
+ * cannot complete twice, and a browser without the cookie cannot complete it at all.
+ */
+const consumeNonce = async (nonce: string, merchantId: string, mode: Mode, secret: string) => {
   try {
     await db().send(
       new DeleteCommand({
         TableName: tableName(),
         Key: keys.oauthState(nonce),
-        ConditionExpression: 'attribute_exists(pk) AND merchantId = :merchantId AND #mode = :mode',
+        ConditionExpression: 'attribute_exists(pk) AND merchantId = :merchantId AND #mode = :mode AND browserDigest = :digest',
         ExpressionAttributeNames: { '#mode': 'mode' },
-        ExpressionAttributeValues: { ':merchantId': merchantId, ':mode': mode },
+        ExpressionAttributeValues: { ':merchantId': merchantId, ':mode': mode, ':digest': browserDigest(secret) },
       }),
     );
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw invalidState('used');
+    if (error instanceof ConditionalCheckFailedException) throw invalidState((await stateExists(nonce)) ? 'other_browser' : 'used');
     throw error;
   }
 };
 
-export type CallbackOutcome = { merchant: Merchant; mode: Mode } & ({ connected: StripeConnection } | { error: string });
+type ExchangeOutcome = { merchant: Merchant; mode: Mode } & ({ connected: StripeConnection } | { error: string });
+/** `cookie` expires the browser's cookie for the spent state. */
+export type CallbackOutcome = ExchangeOutcome & { cookie: string };
 
 export interface CallbackInput {
   code?: string;
@@ -87,15 +139,23 @@ export interface CallbackInput {
 }
 
 /**
- * Stripe's redirect back. The state is checked and spent before anything else, so a bad or
- * replayed state never reaches the token exchange. Problems after that are the merchant's to see
- * on their dashboard (`reason`), not a page of ours.
+ * Stripe's redirect back, with the cookies of the browser it arrived in. The state and the
+ * browser's cookie for it are checked and spent before anything else, so a bad or replayed state,
+ * or another browser, never reaches the token exchange. Problems after that are the merchant's to
+ * see on their dashboard (`reason`), not a page of ours.
  */
-export const completeOAuth = async (input: CallbackInput): Promise<CallbackOutcome> => {
+export const completeOAuth = async (input: CallbackInput, cookies: readonly string[]): Promise<CallbackOutcome> => {
   const verified = verifyState(input.state, await getSecret('oauthStateKey'), new Date());
   if (!verified.ok) throw invalidState(verified.problem);
   const { merchantId, mode, nonce } = verified.payload;
-  await consumeNonce(nonce, merchantId, mode);
+  const secret = bindingSecret(cookies, nonce);
+  if (!secret) throw invalidState('other_browser');
+  await consumeNonce(nonce, merchantId, mode, secret);
+  const outcome = await exchange(input, merchantId, mode);
+  return { ...outcome, cookie: clearedBindingCookie(nonce, secureCookies()) };
+};
+
+const exchange = async (input: CallbackInput, merchantId: string, mode: Mode): Promise<ExchangeOutcome> => {
   const merchant = await getMerchant(merchantId);
 
   // Stripe's other redirect errors (invalid_scope, invalid_request…) are ours to fix, not the
@@ -118,6 +178,8 @@ export const completeOAuth = async (input: CallbackInput): Promise<CallbackOutco
   try {
     const connected = await storeConnection(merchant, mode, accountId, token.scope);
     logger.info('Stripe account connected', { merchantId, mode, accountId });
+    // The coupons' sync records of this mode may name another account's objects: reset them, and with auto-sync on, resync.
+    await afterConnection(merchant, mode, accountId);
     return { merchant: { ...merchant, stripe: { ...merchant.stripe, [mode]: connected } }, mode, connected };
   } catch (error) {
     if (error instanceof ConflictError) return { merchant, mode, error: 'conflict' };

@@ -11,10 +11,37 @@ const commaList = (value: string | undefined): string[] =>
     .map((part) => part.trim())
     .filter(Boolean);
 
+/** Several webhook signing secrets of a mode are valid at once while Stripe rolls one. */
+const webhookSecretList = z.preprocess(
+  (value) => (typeof value === 'string' ? commaList(value) : (value ?? [])),
+  z.array(z.string().startsWith('whsec_')),
+);
+
+/**
+ * Webhook signing secrets per mode: a secret verifies only events of its own mode, so a test
+ * endpoint's secret cannot sign a live event. One secret in both lists would undo that.
+ */
+const webhookSecrets = z
+  .object({ live: webhookSecretList, test: webhookSecretList })
+  .refine(({ live, test }) => live.length + test.length > 0, 'no secret')
+  .refine(({ live, test }) => !live.some((secret) => test.includes(secret)), 'a secret of both modes');
+
+/** The variable this replaced verified any event with any secret; set on its own, it is refused rather than guessed at. */
+export const retiredWebhookVariableMessage =
+  'STRIPE_WEBHOOK_SECRETS is no longer read: webhook signing secrets are bound to a mode. ' +
+  'Put the live endpoint secrets in STRIPE_WEBHOOK_SECRETS_LIVE and the test ones in STRIPE_WEBHOOK_SECRETS_TEST (each comma-separated).';
+
+interface Definition {
+  schema: z.ZodType;
+  fromEnv: (env: NodeJS.ProcessEnv) => unknown;
+  /** Told in the error when the value is malformed, for a format that changed. */
+  expected?: string;
+}
+
 /**
  * Each secret: its shape, and how to read it from the local environment (SPEC section 1 names the
- * variables). In Secrets Manager, per-mode secrets are JSON objects and the webhook secrets a JSON
- * array or a comma-separated string, so several can be valid at once during rotation.
+ * variables). In Secrets Manager, per-mode secrets are JSON objects; the webhook secrets are
+ * `{"live": [...], "test": [...]}`, so several can be valid at once during rotation.
  */
 const definitions = {
   operatorKey: {
@@ -37,18 +64,21 @@ const definitions = {
     }),
   },
   stripeWebhookSecrets: {
-    schema: z.preprocess(
-      (value) => (typeof value === 'string' && !value.trim().startsWith('[') ? commaList(value) : value),
-      z.array(z.string().startsWith('whsec_')).min(1),
-    ),
-    fromEnv: (env: NodeJS.ProcessEnv) => commaList(env.STRIPE_WEBHOOK_SECRETS),
+    schema: webhookSecrets,
+    expected:
+      '{"live": ["whsec_…"], "test": ["whsec_…"]} (locally STRIPE_WEBHOOK_SECRETS_LIVE and STRIPE_WEBHOOK_SECRETS_TEST), at least one secret, none in both modes',
+    fromEnv: (env: NodeJS.ProcessEnv) => {
+      if (env.STRIPE_WEBHOOK_SECRETS !== undefined && env.STRIPE_WEBHOOK_SECRETS_LIVE === undefined && env.STRIPE_WEBHOOK_SECRETS_TEST === undefined)
+        throw new Error(retiredWebhookVariableMessage);
+      return { live: commaList(env.STRIPE_WEBHOOK_SECRETS_LIVE), test: commaList(env.STRIPE_WEBHOOK_SECRETS_TEST) };
+    },
   },
   stripeAppSigningSecret: {
     // The stack's placeholder must read as "not configured", not as a wrong signature.
     schema: z.string().startsWith('absec_'),
     fromEnv: (env: NodeJS.ProcessEnv) => env.STRIPE_APP_SIGNING_SECRET,
   },
-} satisfies Record<SecretName, { schema: z.ZodType; fromEnv: (env: NodeJS.ProcessEnv) => unknown }>;
+} satisfies Record<SecretName, Definition>;
 
 export type SecretValue<N extends SecretName> = z.infer<(typeof definitions)[N]['schema']>;
 
@@ -71,8 +101,9 @@ export const localSecret = (name: SecretName, env: NodeJS.ProcessEnv): unknown =
 
 /** Validates a secret's value; the error names the secret, never its value. */
 export const parseSecret = <N extends SecretName>(name: N, raw: unknown): SecretValue<N> => {
-  const parsed = definitions[name].schema.safeParse(raw);
-  if (!parsed.success) throw new Error(`Secret ${name} is missing or malformed`);
+  const definition: Definition = definitions[name];
+  const parsed = definition.schema.safeParse(raw);
+  if (!parsed.success) throw new Error(`Secret ${name} is missing or malformed${definition.expected ? ` (expected ${definition.expected})` : ''}`);
   return parsed.data as SecretValue<N>;
 };
 

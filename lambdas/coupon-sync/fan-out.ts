@@ -4,8 +4,9 @@ import { get as getMerchant } from '../merchants/merchant';
 import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { connectedAccount } from './accounts';
+import { openIntents } from './intents';
 import * as Jobs from './job';
-import { alreadyRecorded, desiredOf, outcomeOf, planCouponSync } from './plan';
+import { alreadyRecorded, desiredOf, knownOn, outcomeOf, planCouponSync } from './plan';
 import * as Queue from './queue';
 import { indexSnapshot, observedFor } from './snapshot';
 import { listActivePromotionCodes, StripeRejected } from './stripe-objects';
@@ -20,8 +21,8 @@ interface AffiliatePage {
   last: boolean;
 }
 
-/** The job's affiliates after `after`, in ID order; the job's bound keeps every page the same on a rerun. */
-const affiliatesAfter = async (merchantId: string, upTo: string, after: string | undefined): Promise<AffiliatePage> => {
+/** The affiliates up to `upTo` after `after`, in ID order; the bound keeps every page the same on a rerun. */
+export const affiliatesAfter = async (merchantId: string, upTo: string, after: string | undefined): Promise<AffiliatePage> => {
   const range = keys.affiliatesUpTo(merchantId, upTo);
   const result = await db().send(
     new QueryCommand({
@@ -39,8 +40,10 @@ const affiliatesAfter = async (merchantId: string, upTo: string, after: string |
 /**
  * A job's fan-out in one mode: reads the account's active promotion codes once (100 a page), then
  * walks the job's affiliates page by page. An affiliate that Stripe already shows as Tally recorded
- * it is counted here, at no cost in Stripe calls; every other one is queued with what the account
- * showed for it, in SendMessageBatch groups. Each page is recorded once, so a rerun (a redelivered
+ * it, with no active Tally code beside its current one and no noted code, is counted here, at no
+ * cost in Stripe calls; every other one is queued with what the account showed for it (among it
+ * each active code naming the affiliate in its metadata, which its sync retires), in
+ * SendMessageBatch groups. Each page is recorded once, so a rerun (a redelivered
  * message, or the continuation when the invocation runs short of time) resumes where it stopped.
  */
 export const fanOut = async (message: Queue.FanOutMessage, remainingMs: () => number): Promise<string> => {
@@ -73,9 +76,12 @@ export const fanOut = async (message: Queue.FanOutMessage, remainingMs: () => nu
     const counted: Jobs.FanOutPage['counted'] = [];
     const messages: Queue.SyncMessage[] = [];
     for (const affiliate of page.affiliates) {
+      const recorded = affiliate.couponSync[mode];
       const observed = observedFor(snapshot, affiliate);
-      const plan = planCouponSync(desiredOf(merchantId, affiliate), affiliate.couponSync[mode], observed);
-      if (alreadyRecorded(affiliate.couponSync[mode], plan)) counted.push({ affiliateId: affiliate.id, outcome: outcomeOf(plan) });
+      const plan = planCouponSync(desiredOf(merchantId, affiliate), knownOn(recorded, scope.accountId), observed);
+      // A noted code may have been made after the snapshot was read: only a fresh read settles it.
+      const settled = openIntents(affiliate, mode, scope.accountId).length === 0;
+      if (settled && alreadyRecorded(recorded, plan, scope.accountId)) counted.push({ affiliateId: affiliate.id, outcome: outcomeOf(plan) });
       else messages.push({ kind: 'sync', merchantId, mode, affiliateId: affiliate.id, jobId, observed });
     }
     // Queued before the page is recorded: a crash in between sends them again, and the job's

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
 import { NotFoundError } from '../core/errors';
@@ -17,7 +18,8 @@ import * as Queue from './queue';
  * transaction as the count, makes every affiliate count once however often its message arrives.
  */
 
-export const jobTriggers = ['manual', 'settings', 'schedule'] as const;
+/** `connection`: a new Stripe account was connected in the mode, with auto-sync on (connected.ts). */
+export const jobTriggers = ['manual', 'settings', 'schedule', 'connection'] as const;
 export type JobTrigger = (typeof jobTriggers)[number];
 
 const counterNames = ['synced', 'unchanged', 'failed', 'conflicts', 'notApplicable'] as const;
@@ -99,12 +101,13 @@ export const summarize = (root: JobRoot, shards: readonly JobShard[]): CouponRes
 
 /**
  * Starts a job: records it, then queues one fan-out per mode. If the queue refuses, the record is
- * removed again, so no job shows as running that nothing works on.
+ * removed again, so no job shows as running that nothing works on. A job named in advance
+ * (`jobId`) starts once: a second start finds it and leaves it be.
  */
-export const start = async (merchant: Merchant, modes: Mode[], trigger: JobTrigger): Promise<CouponResyncJob> => {
+export const start = async (merchant: Merchant, modes: Mode[], trigger: JobTrigger, jobId: string = newId('resync')): Promise<CouponResyncJob> => {
   const now = new Date().toISOString();
   const root: JobRoot = {
-    jobId: newId('resync'),
+    jobId,
     merchantId: merchant.id,
     modes,
     trigger,
@@ -115,13 +118,18 @@ export const start = async (merchant: Merchant, modes: Mode[], trigger: JobTrigg
     total: 0,
   };
   const key = keys.couponResyncJob(merchant.id, root.jobId);
-  await db().send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: { ...key, type: 'couponResyncJob', ...root, expiresAt: expiresAt(now) },
-      ConditionExpression: 'attribute_not_exists(pk)',
-    }),
-  );
+  try {
+    await db().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: { ...key, type: 'couponResyncJob', ...root, expiresAt: expiresAt(now) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return get(merchant.id, jobId);
+    throw error;
+  }
   try {
     await Queue.sendAll(modes.map((mode) => ({ kind: 'fanOut', merchantId: merchant.id, mode, jobId: root.jobId })));
   } catch (error) {

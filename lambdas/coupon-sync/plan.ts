@@ -56,6 +56,16 @@ export type PromotionCodeView = z.infer<typeof promotionCodeViewSchema>;
 /** The Stripe objects Tally last recorded for the affiliate in this mode. */
 export type KnownObjects = Pick<CouponSync, 'stripeCouponId' | 'stripePromotionCodeId'>;
 
+/**
+ * What the affiliate's record says about the connected account: nothing, once the record is of
+ * another account's objects (a new account was connected in the mode). A record written before
+ * records named their account is taken as the current account's.
+ */
+export const knownOn = (recorded: CouponSync, accountId: string): KnownObjects =>
+  recorded.stripeAccountId === undefined || recorded.stripeAccountId === accountId
+    ? { stripeCouponId: recorded.stripeCouponId, stripePromotionCodeId: recorded.stripePromotionCodeId }
+    : {};
+
 export type SyncAction =
   /** `code`: the code the coupon is made for, which names it. */
   | { type: 'create_coupon'; discount: Discount; code: string }
@@ -79,6 +89,10 @@ export interface SyncPlan {
 
 /** Stripe compares codes without case among active codes; so does Tally. */
 export const sameCode = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/** Whether a plan makes a promotion code active (creates one or brings one back): its code is noted first. */
+export const makesCodeActive = (plan: SyncPlan): boolean =>
+  plan.actions.some((action) => action.type === 'create_promotion_code' || action.type === 'activate_promotion_code');
 
 const sameHundredths = (a: number, b: number) => Math.round(a * 100) === Math.round(b * 100);
 
@@ -180,19 +194,21 @@ export interface AppliedObjects {
   stripePromotionCodeId?: string;
 }
 
-/** What to store on the affiliate once the plan ran. */
-export const syncRecord = (plan: SyncPlan, applied: AppliedObjects, at: string): CouponSync => ({
+/** What to store on the affiliate once the plan ran on the account. */
+export const syncRecord = (plan: SyncPlan, applied: AppliedObjects, at: string, accountId: string | undefined): CouponSync => ({
   status: plan.status,
+  stripeAccountId: accountId,
   stripeCouponId: applied.stripeCouponId ?? plan.stripeCouponId,
   stripePromotionCodeId: applied.stripePromotionCodeId ?? plan.stripePromotionCodeId,
   lastSyncedAt: at,
   error: plan.error,
 });
 
-/** A plan without actions whose outcome the affiliate already shows: there is nothing to store. */
-export const alreadyRecorded = (recorded: CouponSync | undefined, plan: SyncPlan): boolean =>
+/** A plan without actions whose outcome the affiliate already shows for the account: there is nothing to store. */
+export const alreadyRecorded = (recorded: CouponSync | undefined, plan: SyncPlan, accountId: string | undefined): boolean =>
   plan.actions.length === 0 &&
   recorded !== undefined &&
+  recorded.stripeAccountId === accountId &&
   recorded.status === plan.status &&
   recorded.stripeCouponId === plan.stripeCouponId &&
   recorded.stripePromotionCodeId === plan.stripePromotionCodeId &&

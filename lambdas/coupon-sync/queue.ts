@@ -9,9 +9,10 @@ import { sqs } from '../core/sqs';
 import { promotionCodeViewSchema } from './plan';
 
 /**
- * The resync queue's two kinds of message. `sync`: make one affiliate's code true in Stripe in one
- * mode — alone, or as part of a job, with what the job's fan-out saw on the account. `fanOut`: a
- * job's walk through the merchant's affiliates in one mode, which sends the `sync` messages.
+ * The resync queue's three kinds of message. `sync`: make one affiliate's code true in Stripe in
+ * one mode — alone, or as part of a job, with what the job's fan-out saw on the account. `fanOut`:
+ * a job's walk through the merchant's affiliates in one mode, which sends the `sync` messages.
+ * `connected`: a walk that resets the affiliates' sync records after a new account was connected.
  */
 const id = z.string().min(1).max(64);
 
@@ -22,13 +23,31 @@ export const syncMessageSchema = z.object({
   affiliateId: id,
   jobId: id.optional(),
   observed: z.array(promotionCodeViewSchema).optional(),
+  /** An explicit resync also reads the account's active promotion codes for any other Tally made for the affiliate. */
+  sweep: z.boolean().optional(),
 });
 export type SyncMessage = z.infer<typeof syncMessageSchema>;
 
 export const fanOutMessageSchema = z.object({ kind: z.literal('fanOut'), merchantId: id, mode: modeSchema, jobId: id });
 export type FanOutMessage = z.infer<typeof fanOutMessageSchema>;
 
-export const resyncMessageSchema = z.discriminatedUnion('kind', [syncMessageSchema, fanOutMessageSchema]);
+export const connectedMessageSchema = z.object({
+  kind: z.literal('connected'),
+  merchantId: id,
+  mode: modeSchema,
+  accountId: id,
+  /** The walk covers the affiliates that existed at the connection; later ones start with nothing recorded. */
+  affiliatesUpTo: id,
+  /** Whether auto-sync was on at the connection: then the walk ends by starting a bulk resync. */
+  resync: z.boolean(),
+  /** That bulk resync, named in advance so that a rerun starts it once. */
+  jobId: id,
+  /** The last affiliate an earlier invocation of the walk reset. */
+  after: id.optional(),
+});
+export type ConnectedMessage = z.infer<typeof connectedMessageSchema>;
+
+export const resyncMessageSchema = z.discriminatedUnion('kind', [syncMessageSchema, fanOutMessageSchema, connectedMessageSchema]);
 export type ResyncMessage = z.infer<typeof resyncMessageSchema>;
 
 const queueUrl = () => requireSetting('TALLY_RESYNC_QUEUE_URL');

@@ -25,7 +25,9 @@ export const startResync = async (merchantId: string, mode: Mode): Promise<Jobs.
 
 /**
  * `POST /v1/affiliates/{id}/resync`: the affiliate shows `pending` in the mode until its queued sync
- * is done. The version moves on, so a sync already running for it records nothing stale.
+ * is done. The version moves on, so a sync already running for it records nothing stale. The sync
+ * also reads the account's active promotion codes, to retire any Tally code of the affiliate that
+ * is not its current one, however it came to be there.
  */
 export const resyncAffiliate = async (merchantId: string, affiliateId: string, mode: Mode): Promise<Affiliates.Affiliate> => {
   requireConnected(await getMerchant(merchantId), mode);
@@ -44,6 +46,6 @@ export const resyncAffiliate = async (merchantId: string, affiliateId: string, m
     if (error instanceof ConditionalCheckFailedException) throw new NotFoundError('Affiliate');
     throw error;
   }
-  await queueSync(merchantId, affiliateId, [mode]);
+  await queueSync(merchantId, affiliateId, [mode], { sweep: true });
   return Affiliates.get(merchantId, affiliateId);
 };

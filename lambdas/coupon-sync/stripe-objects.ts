@@ -5,7 +5,7 @@ import type { Discount } from '../affiliates/schema';
 import { stripeFor } from '../stripe/client';
 import type { AccountScope } from './accounts';
 import { waitForTurn } from './pace';
-import type { AppliedObjects, CouponView, PromotionCodeView, SyncAction, SyncPlan } from './plan';
+import { type AppliedObjects, type CouponView, type PromotionCodeView, sameCode, type SyncAction, type SyncPlan } from './plan';
 import { tallyMetadata } from './metadata';
 
 /**
@@ -143,20 +143,28 @@ export const listActivePromotionCodes = async (scope: AccountScope): Promise<Pro
   }
 };
 
+/** Where an affiliate's promotion codes may be: the codes to list, and promotion codes known by ID. */
+export interface AffiliateObjects {
+  codes: readonly (string | null)[];
+  promotionCodeIds: readonly (string | undefined)[];
+}
+
 /**
- * What the account holds for one affiliate: every promotion code with its code (active or not, the
- * code filter ignores case) and the one Tally recorded, if it has another code.
+ * What the account holds for one affiliate: every promotion code with one of the codes (active or
+ * not; the code filter ignores case), and each promotion code known by ID that has another code.
  */
-export const observeAffiliate = async (scope: AccountScope, code: string | null, recordedPromotionCodeId?: string): Promise<PromotionCodeView[]> => {
+export const observeAffiliate = async (scope: AccountScope, where: AffiliateObjects): Promise<PromotionCodeView[]> => {
   const stripe = await stripeFor(scope.mode);
   const views: PromotionCodeView[] = [];
-  if (code) {
+  const codes = where.codes.filter((code): code is string => code !== null);
+  for (const code of codes.filter((code, index) => codes.findIndex((other) => sameCode(other, code)) === index)) {
     const page = await call(scope, (options) => stripe.promotionCodes.list({ code, limit: 100, expand: expandCoupon.list }, options));
-    views.push(...page.data.map(promotionCodeView));
+    views.push(...page.data.filter((promo) => !views.some((view) => view.id === promo.id)).map(promotionCodeView));
   }
-  if (recordedPromotionCodeId && !views.some((view) => view.id === recordedPromotionCodeId)) {
+  for (const id of new Set(where.promotionCodeIds)) {
+    if (!id || views.some((view) => view.id === id)) continue;
     try {
-      const promo = await call(scope, (options) => stripe.promotionCodes.retrieve(recordedPromotionCodeId, { expand: expandCoupon.one }, options));
+      const promo = await call(scope, (options) => stripe.promotionCodes.retrieve(id, { expand: expandCoupon.one }, options));
       views.push(promotionCodeView(promo));
     } catch (error) {
       if (!(error instanceof StripeRejected && error.code === 'resource_missing')) throw error;

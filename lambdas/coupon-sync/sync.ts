@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as Affiliates from '../affiliates/affiliate';
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { Mode } from '../core/mode';
@@ -5,6 +6,7 @@ import { get as getMerchant } from '../merchants/merchant';
 import { keys } from '../store/keys';
 import { Transaction } from '../store/transaction';
 import { type AccountScope, connectedAccount } from './accounts';
+import * as Intents from './intents';
 import * as Jobs from './job';
 import {
   alreadyRecorded,
@@ -12,6 +14,8 @@ import {
   type DesiredCoupon,
   desiredOf,
   type KnownObjects,
+  knownOn,
+  makesCodeActive,
   outcomeOf,
   planCouponSync,
   type PromotionCodeView,
@@ -21,7 +25,7 @@ import {
   withoutCoupon,
 } from './plan';
 import type { SyncMessage } from './queue';
-import { applyPlan, CouponGone, observeAffiliate, StaleObservation, StripeRejected, type WriteContext } from './stripe-objects';
+import { applyPlan, CouponGone, listActivePromotionCodes, observeAffiliate, StaleObservation, StripeRejected, type WriteContext } from './stripe-objects';
 
 /** A concurrent change of the affiliate re-runs its sync this often before the message waits in the queue. */
 const attempts = 3;
@@ -33,6 +37,20 @@ interface Reconciled {
   applied: AppliedObjects;
   /** Whether a write may have been tried: then the next sync must not reuse this one's idempotency keys. */
   wrote: boolean;
+  /** Whether the plan ran to its end, so that what the run made is recorded or retired. */
+  complete: boolean;
+  /** When the last fresh read of the account began; undefined when the plan came from a job's snapshot. */
+  observedAt?: number;
+}
+
+/** Where else to look for the affiliate's promotion codes than its code and its recorded one. */
+interface Leads {
+  /** Codes that syncs noted before making them active (intents.ts). */
+  intendedCodes: string[];
+  /** What a job's fan-out saw of the affiliate on the account, when the message comes from a job. */
+  snapshot?: PromotionCodeView[];
+  /** Read the account's active promotion codes for any Tally made for the affiliate (an explicit resync). */
+  sweep: boolean;
 }
 
 const failed = (known: KnownObjects, error: string): SyncPlan => ({
@@ -47,39 +65,56 @@ const failed = (known: KnownObjects, error: string): SyncPlan => ({
  * A job's snapshot may be older than the message. It is trusted for what cannot go wrong with an
  * older view: finding nothing to do, and a first creation (if the code got taken meanwhile, Stripe
  * refuses it and the affiliate is read again). A change to existing objects, a conflict or a
- * missing manual code is decided on a fresh read of the affiliate's objects.
+ * missing manual code is decided on a fresh read of the affiliate's objects; so is everything for an
+ * affiliate with noted codes, which a sync may have made after the snapshot was read.
  */
-const snapshotSuffices = (plan: SyncPlan, known: KnownObjects): boolean => {
-  if (plan.status !== 'synced' && plan.status !== 'not_applicable') return false;
+const snapshotSuffices = (plan: SyncPlan, known: KnownObjects, leads: Leads): boolean => {
+  if (leads.intendedCodes.length > 0 || (plan.status !== 'synced' && plan.status !== 'not_applicable')) return false;
   const firstCreation =
     known.stripePromotionCodeId === undefined && plan.actions.every((action) => action.type === 'create_coupon' || action.type === 'create_promotion_code');
   return plan.actions.length === 0 || firstCreation;
 };
 
+const uniqueById = (views: readonly PromotionCodeView[]) => views.filter((view, index) => views.findIndex((other) => other.id === view.id) === index);
+
 /**
  * Observes, plans and applies, planning again (with fresh idempotency keys) when Stripe shows that
- * it changed since it was read. A refusal from Stripe, of a read or a write, is the affiliate's
- * failed sync; anything transient is thrown, for the message to be retried.
+ * it changed since it was read. A fresh read covers the affiliate's code, every noted code, the
+ * recorded promotion code and the other Tally codes of the affiliate that the job saw (or, for an
+ * explicit resync, that the account lists as active), so whatever Tally made is found. A plan that
+ * makes a code active notes it first. A refusal from Stripe, of a read or a write, is the
+ * affiliate's failed sync; anything transient is thrown, for the message to be retried.
  */
 const reconcile = async (
   scope: AccountScope,
   desired: DesiredCoupon,
   known: KnownObjects,
+  leads: Leads,
   context: WriteContext,
-  snapshot: PromotionCodeView[] | undefined,
+  writeAhead: (code: string) => Promise<void>,
 ): Promise<Reconciled> => {
   const goneCoupons: string[] = [];
-  const observe = async () => goneCoupons.reduce(withoutCoupon, await observeAffiliate(scope, desired.code, known.stripePromotionCodeId));
+  const mine = (view: PromotionCodeView) => view.affiliateId === desired.affiliateId;
+  let observedAt: number | undefined;
+  const observe = async () => {
+    observedAt = Date.now();
+    const seen = leads.sweep ? [] : (leads.snapshot ?? []).filter(mine).map((view) => view.id);
+    const views = await observeAffiliate(scope, { codes: [desired.code, ...leads.intendedCodes], promotionCodeIds: [known.stripePromotionCodeId, ...seen] });
+    const swept = leads.sweep ? (await listActivePromotionCodes(scope)).filter(mine) : [];
+    return goneCoupons.reduce(withoutCoupon, uniqueById([...views, ...swept]));
+  };
   try {
-    let observed = snapshot ?? (await observe());
+    let observed = leads.snapshot ?? (await observe());
     let plan = planCouponSync(desired, known, observed);
-    if (snapshot && !snapshotSuffices(plan, known)) {
+    if (leads.snapshot && !snapshotSuffices(plan, known, leads)) {
       observed = await observe();
       plan = planCouponSync(desired, known, observed);
     }
     for (let replan = 0; ; replan++) {
       try {
-        return { plan, applied: await applyPlan(scope, plan, { ...context, replan }), wrote: plan.actions.length > 0 };
+        if (desired.code && makesCodeActive(plan)) await writeAhead(desired.code);
+        const applied = await applyPlan(scope, plan, { ...context, replan });
+        return { plan, applied, wrote: plan.actions.length > 0, complete: true, observedAt };
       } catch (error) {
         if (!(error instanceof StaleObservation || error instanceof CouponGone) || replan >= replans) throw error;
         if (error instanceof CouponGone) {
@@ -91,7 +126,7 @@ const reconcile = async (
     }
   } catch (error) {
     if (!(error instanceof StripeRejected)) throw error;
-    return { plan: failed(known, `Stripe refused the change: ${error.message}`), applied: {}, wrote: true };
+    return { plan: failed(known, `Stripe refused the change: ${error.message}`), applied: {}, wrote: true, complete: false };
   }
 };
 
@@ -99,28 +134,41 @@ const notConnected = (mode: Mode, known: KnownObjects): Reconciled => ({
   plan: failed(known, `No Stripe account is connected in ${mode} mode; connect it, then resync.`),
   applied: {},
   wrote: false,
+  complete: false,
 });
 
 /**
- * Stores the outcome in one transaction: the affiliate's sync record (only if the version it was
- * planned from is still current) and, for a job, the affiliate's count with its marker. A sync that
- * wrote to Stripe also moves the affiliate's sync generation on.
+ * Stores the outcome in one transaction: the affiliate's sync record for the account and the notes
+ * it settles (only if the version the run last read or wrote is still current) and, for a job, the
+ * affiliate's count with its marker. A sync that wrote to Stripe also moves the affiliate's sync
+ * generation on.
  */
-const record = async (message: SyncMessage, affiliate: Affiliates.StoredAffiliate, result: Reconciled): Promise<SyncOutcome> => {
+const record = async (
+  message: SyncMessage,
+  affiliate: Affiliates.StoredAffiliate,
+  scope: AccountScope | undefined,
+  run: string,
+  result: Reconciled,
+): Promise<SyncOutcome> => {
   const { merchantId, mode, jobId } = message;
   const at = new Date().toISOString();
   const outcome = outcomeOf(result.plan);
+  const recorded = affiliate.couponSync[mode];
+  const accountId = scope?.accountId ?? recorded.stripeAccountId;
+  const noted = affiliate.couponSyncIntents?.[mode] ?? [];
+  const left = scope ? Intents.remainingIntents(noted, { accountId: scope.accountId, run, complete: result.complete, observedAt: result.observedAt }) : noted;
   const transaction = new Transaction();
-  if (result.wrote || !alreadyRecorded(affiliate.couponSync[mode], result.plan)) {
+  if (result.wrote || left.length !== noted.length || !alreadyRecorded(recorded, result.plan, accountId)) {
     transaction.update(
       {
         Key: keys.affiliate(merchantId, affiliate.id),
-        UpdateExpression: 'SET couponSync.#mode = :sync, couponSyncGenerations = :generations, version = :next',
+        UpdateExpression: 'SET couponSync.#mode = :sync, couponSyncGenerations = :generations, couponSyncIntents = :intents, version = :next',
         ConditionExpression: 'version = :version',
         ExpressionAttributeNames: { '#mode': mode },
         ExpressionAttributeValues: {
-          ':sync': syncRecord(result.plan, result.applied, at),
+          ':sync': syncRecord(result.plan, result.applied, at, accountId),
           ':generations': { ...affiliate.couponSyncGenerations, [mode]: syncGeneration(affiliate, mode) + (result.wrote ? 1 : 0) },
+          ':intents': Intents.withIntents(affiliate, mode, left),
           ':next': affiliate.version + 1,
           ':version': affiliate.version,
         },
@@ -144,26 +192,39 @@ const findAffiliate = (merchantId: string, affiliateId: string) =>
 /**
  * One affiliate's sync in one mode: read what Tally wants and what Stripe has, write the
  * difference, record the outcome. Safe to repeat at any point: Stripe replays the writes of an
- * unrecorded attempt by their idempotency keys, and a job counts the affiliate once.
+ * unrecorded attempt by their idempotency keys, a job counts the affiliate once, and a run that
+ * loses its race with a change of the affiliate starts again from a fresh read that finds what it
+ * made by its notes.
  */
 export const syncAffiliate = async (message: SyncMessage): Promise<string> => {
   const { merchantId, mode, affiliateId, jobId } = message;
+  const run = randomUUID();
   for (let attempt = 1; ; attempt++) {
-    const [affiliate, counted] = await Promise.all([
+    const [stored, counted] = await Promise.all([
       findAffiliate(merchantId, affiliateId),
       jobId ? Jobs.isCounted(jobId, mode, affiliateId) : false,
     ]);
     if (counted) return 'duplicate: the job counted this affiliate already';
-    if (!affiliate) return 'ignored: no such affiliate';
+    if (!stored) return 'ignored: no such affiliate';
 
-    const known = affiliate.couponSync[mode];
+    let affiliate = stored;
     const scope = connectedAccount(await getMerchant(merchantId), mode);
-    const context: WriteContext = { merchantId, affiliateId, generation: syncGeneration(affiliate, mode) };
-    const result = scope
-      ? await reconcile(scope, desiredOf(merchantId, affiliate), known, context, attempt === 1 ? message.observed : undefined)
-      : notConnected(mode, known);
     try {
-      return await record(message, affiliate, result);
+      let result: Reconciled;
+      if (scope) {
+        const known = knownOn(affiliate.couponSync[mode], scope.accountId);
+        const leads: Leads = {
+          intendedCodes: Intents.openIntents(affiliate, mode, scope.accountId).map((intent) => intent.code),
+          snapshot: attempt === 1 ? message.observed : undefined,
+          sweep: message.sweep ?? false,
+        };
+        const context: WriteContext = { merchantId, affiliateId, generation: syncGeneration(affiliate, mode) };
+        const writeAhead = async (code: string) => {
+          affiliate = await Intents.writeAhead(affiliate, mode, { accountId: scope.accountId, code, at: new Date().toISOString(), by: run });
+        };
+        result = await reconcile(scope, desiredOf(merchantId, affiliate), known, leads, context, writeAhead);
+      } else result = notConnected(mode, affiliate.couponSync[mode]);
+      return await record(message, affiliate, scope, run, result);
     } catch (error) {
       if (error instanceof Jobs.AlreadyCounted) return 'duplicate: another delivery counted this affiliate meanwhile';
       if (!(error instanceof ConflictError) || attempt >= attempts) throw error;

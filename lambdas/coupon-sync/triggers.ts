@@ -4,9 +4,9 @@ import { get as getMerchant } from '../merchants/merchant';
 import { connectedModes } from './accounts';
 import * as Queue from './queue';
 
-/** Queues one affiliate's sync in the given modes. */
-export const queueSync = (merchantId: string, affiliateId: string, modes: readonly Mode[]): Promise<void> =>
-  Queue.sendAll(modes.map((mode) => ({ kind: 'sync', merchantId, mode, affiliateId })));
+/** Queues one affiliate's sync in the given modes; `sweep` for an explicit resync (Queue.SyncMessage). */
+export const queueSync = (merchantId: string, affiliateId: string, modes: readonly Mode[], options: { sweep?: boolean } = {}): Promise<void> =>
+  Queue.sendAll(modes.map((mode) => ({ kind: 'sync', merchantId, mode, affiliateId, ...(options.sweep ? { sweep: true } : {}) })));
 
 /**
  * With auto-sync on, a new code, a changed code or discount, and an archived or restored affiliate

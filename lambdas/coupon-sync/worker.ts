@@ -1,5 +1,6 @@
 import { logger } from '../core/logger';
 import { queues } from '../functions';
+import { resetForAccount } from './connected';
 import { fanOut } from './fan-out';
 import * as Queue from './queue';
 import { syncAffiliate } from './sync';
@@ -29,6 +30,17 @@ const parse = (body: string): Queue.ResyncMessage => {
   return parsed.data;
 };
 
+const run = (message: Queue.ResyncMessage, remainingMs: () => number): Promise<string> => {
+  switch (message.kind) {
+    case 'sync':
+      return syncAffiliate(message);
+    case 'fanOut':
+      return fanOut(message, remainingMs);
+    case 'connected':
+      return resetForAccount(message, remainingMs);
+  }
+};
+
 /** What to log of a message: identifiers, never the Stripe objects it carries. */
 const describe = (message: Queue.ResyncMessage | undefined) =>
   message && {
@@ -49,7 +61,7 @@ export const handleResyncMessage = async (received: ReceivedMessage, remainingMs
   let message: Queue.ResyncMessage | undefined;
   try {
     message = parse(received.body);
-    const outcome = message.kind === 'sync' ? await syncAffiliate(message) : await fanOut(message, remainingMs);
+    const outcome = await run(message, remainingMs);
     logger.info('Coupon resync message', { ...describe(message), outcome });
   } catch (error) {
     const delaySeconds = retryDelaySeconds(received.receiveCount);

@@ -4,7 +4,7 @@ import { ZodError } from 'zod';
 import { type ErrorIssue, TallyError } from '../core/errors';
 import { logger } from '../core/logger';
 import { zodIssues } from '../core/validation';
-import { type HttpResult, json } from './response';
+import { type HttpResult, json, page } from './response';
 
 export interface ErrorBody {
   error: { type: string; message: string; issues?: ErrorIssue[] };
@@ -27,6 +27,15 @@ export const toErrorResponse = (error: unknown): HttpResult => {
   }
   logger.error('Unhandled error', { error: error as Error });
   return json(500, { error: { type: 'internal_error', message: 'Something went wrong on our side.' } });
+};
+
+/**
+ * For routes a browser is sent to (the OAuth redirects): a link that cannot be used is a short
+ * 400 page, not JSON; anything else is thrown on to become the usual error response.
+ */
+export const unusableLinkPage = (error: unknown): HttpResult => {
+  if (error instanceof TallyError && error.status === 400) return page(400, 'This link cannot be used', error.message);
+  throw error;
 };
 
 export const httpErrors = (): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> => ({

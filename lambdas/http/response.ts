@@ -22,5 +22,12 @@ export const html = (statusCode: number, body: string): HttpResult => ({
   body,
 });
 
+const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escape = (text: string) => text.replace(/[&<>"']/g, (char) => escapes[char] as string);
+
+/** A minimal page for a browser that lands on Tally (the OAuth redirects); the text is escaped. */
+export const page = (statusCode: number, title: string, text: string): HttpResult =>
+  html(statusCode, `<!doctype html><meta charset="utf-8"><title>${escape(title)}</title><h1>${escape(title)}</h1><p>${escape(text)}</p>`);
+
 export const isHttpResult = (value: unknown): value is HttpResult =>
   typeof value === 'object' && value !== null && typeof (value as HttpResult).statusCode === 'number';

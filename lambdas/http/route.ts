@@ -1,13 +1,18 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { PayloadTooLargeError, UnauthorizedError, ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
+import { httpTimeoutSeconds } from '../functions';
 import { authenticateMerchant, authenticateOperator } from '../merchants/api-keys';
 import { zodIssues } from '../core/validation';
 import { httpErrors } from './errors';
+import { idempotent } from './idempotency';
+import { header, rawBody } from './request';
 import { type HttpResult, isHttpResult, json } from './response';
+
+export { header, rawBody };
 
 /** Admin bodies are small; routes that take more (webhooks) say so. */
 export const defaultMaxBodyBytes = 64 * 1024;
@@ -32,11 +37,8 @@ export interface RouteRequest<B, Q, P> {
 
 type Handler<R> = (request: R) => Promise<unknown>;
 type Authenticate<Extra> = (event: APIGatewayProxyEventV2) => Promise<Extra>;
-
-export const rawBody = (event: APIGatewayProxyEventV2): Buffer =>
-  Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-
-export const header = (event: APIGatewayProxyEventV2, name: string): string | undefined => event.headers[name.toLowerCase()];
+/** Whose `Idempotency-Key`s a caller's writes are checked against; callers without one take none. */
+type IdempotencyScope<Extra> = (extra: Extra) => string;
 
 const bearerToken = (event: APIGatewayProxyEventV2): string => {
   const match = /^Bearer\s+(\S+)$/i.exec(header(event, 'authorization') ?? '');
@@ -70,13 +72,18 @@ const routeHeaders = (headers: Record<string, string> = {}): MiddlewareObj<APIGa
   return { after: add, onError: add };
 };
 
+/** When the invocation will be stopped (epoch ms): an idempotency claim is held no longer. */
+const deadlineOf = (context: Context | undefined) =>
+  Date.now() + (context?.getRemainingTimeInMillis?.() ?? httpTimeoutSeconds * 1000);
+
 /**
  * Builds a Lambda handler for one HTTP route: authenticate, then validate body, query and path
- * parameters with the route's zod schemas, then make the one core call. Errors of any step become
- * responses in http/errors.ts.
+ * parameters with the route's zod schemas, then make the one core call — once per
+ * `Idempotency-Key` for writes under /v1/ (http/idempotency.ts), after the input was found valid,
+ * as Stripe does. Errors of any step become responses in http/errors.ts.
  */
 export const defineRoute =
-  <Extra extends object>(authenticate: Authenticate<Extra>) =>
+  <Extra extends object>(authenticate: Authenticate<Extra>, idempotencyScope?: IdempotencyScope<Extra>) =>
   <B extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, P extends z.ZodType = z.ZodUndefined>(
     spec: RouteSpec<B, Q, P>,
     handle: Handler<RouteRequest<z.infer<B>, z.infer<Q>, z.infer<P>> & Extra>,
@@ -85,7 +92,7 @@ export const defineRoute =
       .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(routeHeaders(spec.headers))
       .use(httpErrors())
-      .handler(async (event) => {
+      .handler(async (event, context) => {
         const extra = await authenticate(event);
         const request = {
           ...extra,
@@ -94,19 +101,28 @@ export const defineRoute =
           query: parse(spec.query, event.queryStringParameters ?? {}, 'query string'),
           params: parse(spec.params, event.pathParameters ?? {}, 'path'),
         } as RouteRequest<z.infer<B>, z.infer<Q>, z.infer<P>> & Extra;
-        const result = await handle(request);
-        return isHttpResult(result) ? result : json(spec.status ?? 200, result);
+        const run = async () => {
+          const result = await handle(request);
+          return isHttpResult(result) ? result : json(spec.status ?? 200, result);
+        };
+        return idempotencyScope ? idempotent(idempotencyScope(extra), event, deadlineOf(context), run) : run();
       });
 
 export const publicRoute = defineRoute(async () => ({}));
 
-export const operatorRoute = defineRoute(async (event) => {
-  await authenticateOperator(bearerToken(event));
-  return {};
-});
+export const operatorRoute = defineRoute(
+  async (event) => {
+    await authenticateOperator(bearerToken(event));
+    return {};
+  },
+  () => 'operator',
+);
 
-export const merchantRoute = defineRoute(async (event) => {
-  const merchantId = await authenticateMerchant(bearerToken(event));
-  logger.appendKeys({ merchantId });
-  return { merchantId };
-});
+export const merchantRoute = defineRoute(
+  async (event) => {
+    const merchantId = await authenticateMerchant(bearerToken(event));
+    logger.appendKeys({ merchantId });
+    return { merchantId };
+  },
+  ({ merchantId }) => merchantId,
+);

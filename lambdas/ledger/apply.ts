@@ -255,6 +255,7 @@ const attributionEvidence = (customerId: string, evidence: Evidence, at: Date): 
   metadata: evidence.metadata ?? null,
   clientReferenceId: evidence.clientReferenceId ?? null,
   promotionCodes: evidence.promotionCodes ?? [],
+  customerCreatedAt: evidence.customerCreatedAt ? new Date(evidence.customerCreatedAt) : null,
   at,
 });
 

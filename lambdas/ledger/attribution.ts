@@ -7,7 +7,8 @@ import type { Attribution, AttributionSource, PurchaseRecord } from './book';
  * renewal that arrives before the first payment is credited as it would have been in order.
  */
 
-const sourceRank: Record<AttributionSource, number> = { metadata: 0, lead: 1, coupon: 2 };
+/** The order attribution tries them in (attribution/attribution.ts): ties in time fall the same way. */
+const sourceRank: Record<AttributionSource, number> = { metadata: 0, coupon: 1, lead: 2 };
 
 /** When a purchase took place: an invoice when paid, a payment when charged, a billing period when it starts. */
 export const occurredAt = (record: PurchaseRecord): string | undefined =>

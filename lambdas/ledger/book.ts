@@ -24,6 +24,8 @@ export interface Evidence {
   metadata?: Record<string, string>;
   clientReferenceId?: string;
   promotionCodes?: { id: string; code: string }[];
+  /** When Stripe created the customer: a public lead recorded well after it cannot claim the customer. */
+  customerCreatedAt?: string;
 }
 
 export type EvidenceSource = 'checkout' | 'invoice' | 'charge' | 'customer';
@@ -249,6 +251,7 @@ export const mergedEvidence = (purchase: { evidence: Partial<Record<EvidenceSour
     if (!evidence) continue;
     if (evidence.email) merged.email = evidence.email;
     if (evidence.clientReferenceId) merged.clientReferenceId = evidence.clientReferenceId;
+    if (evidence.customerCreatedAt) merged.customerCreatedAt = evidence.customerCreatedAt;
     if (evidence.metadata) merged.metadata = { ...merged.metadata, ...evidence.metadata };
     if (evidence.promotionCodes?.length) {
       const codes = new Map((merged.promotionCodes ?? []).map((code) => [code.id, code]));

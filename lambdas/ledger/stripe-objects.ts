@@ -38,7 +38,7 @@ const attributionMetadata = (values: Record<string, string> | null | undefined):
   return value ? { [affiliateMetadataKey]: value } : undefined;
 };
 
-const customerObject = z.looseObject({ id: id('cus_'), email: z.string().nullish(), metadata, deleted: z.boolean().optional() });
+const customerObject = z.looseObject({ id: id('cus_'), email: z.string().nullish(), metadata, deleted: z.boolean().optional(), created: z.int().min(0).optional() });
 const customerField = z.union([id('cus_'), customerObject]).nullish();
 
 const promotionCodeObject = z.looseObject({ id: id('promo_'), code: z.string() });
@@ -58,7 +58,11 @@ const customerIdOf = (customer: z.infer<typeof customerField>): string | null =>
 /** What a customer object says for attribution (only when it was expanded, so its fields are there). */
 export const customerEvidence = (customer: z.infer<typeof customerField>): Evidence | undefined => {
   if (!customer || typeof customer === 'string' || customer.deleted) return undefined;
-  return { ...(customer.email ? { email: customer.email } : {}), ...withMetadata(customer.metadata) };
+  return {
+    ...(customer.email ? { email: customer.email } : {}),
+    ...withMetadata(customer.metadata),
+    ...(customer.created !== undefined ? { customerCreatedAt: new Date(customer.created * 1000).toISOString() } : {}),
+  };
 };
 
 const withMetadata = (values: Record<string, string> | null | undefined) => {

@@ -1,7 +1,9 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
+import { logger } from '../core/logger';
 import type { Mode } from '../core/mode';
 import { httpUrl } from '../core/schemas';
 import { connectedModes } from '../coupon-sync/accounts';
@@ -116,18 +118,16 @@ export interface SettingsUpdate {
   resyncJob?: CouponResyncJobs.CouponResyncJob;
 }
 
-/**
- * Changes settings in one conditional write. A default plan must exist and be the merchant's own;
- * the auto-sync flag also maintains the merchant's entry in the list the scheduled resync reads.
- * Turning auto-sync on starts a bulk resync in every connected mode — before the write, so that if
- * it cannot start, nothing changed and the merchant can simply try again.
- */
-export const updateSettings = async (merchantId: string, patch: SettingsPatch): Promise<SettingsUpdate> => {
-  // Read only when the patch may turn auto-sync on: whether it does depends on what was there.
-  const before = patch.autoSyncCoupons ? await get(merchantId) : undefined;
-  const resyncModes = before && !before.settings.autoSyncCoupons ? connectedModes(before) : [];
-  const resyncJob = before && resyncModes.length > 0 ? await CouponResyncJobs.start(before, resyncModes, 'settings') : undefined;
+/** The patch turns auto-sync on, but another request turned it on first (or it was on). */
+class AutoSyncWasOn extends Error {}
 
+/**
+ * Writes the patch in one transaction: a default plan must exist and be the merchant's own, and
+ * the auto-sync flag also maintains the merchant's entry in the list the scheduled resync reads.
+ * With `turningOn`, the write succeeds only if auto-sync was off, so of concurrent requests that
+ * turn it on exactly one sees the transition.
+ */
+const writeSettings = async (merchantId: string, patch: SettingsPatch, turningOn: boolean): Promise<void> => {
   const names: Record<string, string> = { '#settings': 'settings' };
   const values: Record<string, unknown> = {};
   const sets: string[] = [];
@@ -146,16 +146,19 @@ export const updateSettings = async (merchantId: string, patch: SettingsPatch): 
     Object.assign(names, { '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' });
     removes = ['#gsi1pk', '#gsi1sk'];
   }
+  if (turningOn) values[':off'] = false;
 
   const transaction = new Transaction().update(
     {
       Key: keys.merchant(merchantId),
       UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-      ConditionExpression: 'attribute_exists(pk)',
+      ConditionExpression: turningOn
+        ? 'attribute_exists(pk) AND (attribute_not_exists(#settings.#autoSyncCoupons) OR #settings.#autoSyncCoupons = :off)'
+        : 'attribute_exists(pk)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
     },
-    () => new NotFoundError('Merchant'),
+    () => (turningOn ? new AutoSyncWasOn() : new NotFoundError('Merchant')),
   );
   if (patch.defaultCommissionPlanId) {
     transaction.check(
@@ -167,5 +170,56 @@ export const updateSettings = async (merchantId: string, patch: SettingsPatch): 
     );
   }
   await transaction.commit();
-  return { settings: (await get(merchantId)).settings, ...(resyncJob ? { resyncJob } : {}) };
+};
+
+/** Undoes a transition to auto-sync whose resync could not start, so that trying again starts one. */
+const turnAutoSyncBackOff = async (merchantId: string) => {
+  try {
+    await db().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.merchant(merchantId),
+        UpdateExpression: 'SET #settings.#autoSyncCoupons = :off REMOVE #gsi1pk, #gsi1sk',
+        ConditionExpression: '#settings.#autoSyncCoupons = :on',
+        ExpressionAttributeNames: { '#settings': 'settings', '#autoSyncCoupons': 'autoSyncCoupons', '#gsi1pk': 'gsi1pk', '#gsi1sk': 'gsi1sk' },
+        ExpressionAttributeValues: { ':off': false, ':on': true },
+      }),
+    );
+  } catch (error) {
+    // Turned off meanwhile: nothing to undo.
+    if (error instanceof ConditionalCheckFailedException) return;
+    // Auto-sync stays on without its first resync; the scheduled drift repair, which reads the
+    // merchants with auto-sync on, resyncs them within a day.
+    logger.error('Could not turn auto-sync back off after its resync failed to start', { error: error as Error, merchantId });
+  }
+};
+
+/**
+ * Changes settings. Everything is checked and written first, so a refused patch (an unknown
+ * default plan) starts nothing; only the request that turned auto-sync from off to on then starts
+ * a bulk resync in every connected mode. If that cannot start, auto-sync is turned back off and
+ * the merchant sees the error, so simply trying again works.
+ */
+export const updateSettings = async (merchantId: string, patch: SettingsPatch): Promise<SettingsUpdate> => {
+  let turnedOn = false;
+  if (patch.autoSyncCoupons === true) {
+    try {
+      await writeSettings(merchantId, patch, true);
+      turnedOn = true;
+    } catch (error) {
+      if (!(error instanceof AutoSyncWasOn)) throw error;
+      await writeSettings(merchantId, patch, false);
+    }
+  } else {
+    await writeSettings(merchantId, patch, false);
+  }
+  const merchant = await get(merchantId);
+  const resyncModes = turnedOn ? connectedModes(merchant) : [];
+  if (resyncModes.length === 0) return { settings: merchant.settings };
+  try {
+    return { settings: merchant.settings, resyncJob: await CouponResyncJobs.start(merchant, resyncModes, 'settings') };
+  } catch (error) {
+    await turnAutoSyncBackOff(merchantId);
+    throw error;
+  }
 };

@@ -272,4 +272,9 @@ export const keys = {
   }),
   /** The pace of Tally's calls to one connected Stripe account, shared by every concurrent worker. */
   stripeCallPace: (mode: Mode, accountId: string): Key => ({ pk: join('STRIPEPACE', mode, accountId), sk: 'PACE' }),
+  /**
+   * A write's `Idempotency-Key` (lambdas/http/idempotency.ts), per caller: the merchant's ID, or
+   * `operator` (merchant IDs start `mer_`). Kept 24 hours with a TTL.
+   */
+  idempotencyKey: (scope: string, idempotencyKey: string): Key => ({ pk: join('IDEMPOTENCY', scope, idempotencyKey), sk: 'IDEMPOTENCY' }),
 };

@@ -1,4 +1,5 @@
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../core/errors';
 import { db, tableName } from './db';
 import type { KeyQuery, KeyRange } from './keys';
@@ -71,6 +72,8 @@ interface PositionShape {
 
 /** DynamoDB's limits on key values: longer ones it refuses with a ValidationException. */
 const maxKeyBytes = { partition: 2048, sort: 1024 };
+/** Half of a UTF-16 pair on its own has no UTF-8 form, so no stored key holds one. */
+const loneSurrogate = /\p{Cs}/u;
 
 /**
  * Whether a value is a position of the query: exactly the key attributes DynamoDB gives back for
@@ -87,7 +90,7 @@ const isPosition = (value: unknown, { names, key }: PositionShape): value is Sta
     names.position.every((name) => {
       const part = position[name];
       const maxBytes = sortNames.includes(name) ? maxKeyBytes.sort : maxKeyBytes.partition;
-      return typeof part === 'string' && part !== '' && Buffer.byteLength(part, 'utf8') <= maxBytes;
+      return typeof part === 'string' && part !== '' && !loneSurrogate.test(part) && Buffer.byteLength(part, 'utf8') <= maxBytes;
     });
   if (!wellFormed) return false;
   const sort = position[names.sort] as string;
@@ -168,6 +171,41 @@ interface ShardedQuery {
 /** Where a shard stands in a sharded list's cursor: not read yet, after its last emitted item, or read to its end. */
 type ShardPosition = StartKey | null | 'done';
 
+/**
+ * A sharded list's cursor: each shard's position, and which list they are positions in. Shards
+ * not read yet or read to their end name no partition, so without `list` a cursor of another
+ * merchant's or another list's shards would pass for one of this list and skip its shards.
+ */
+interface ShardedCursor {
+  list: string;
+  shards: ShardPosition[];
+}
+
+/** Names a sharded query by its partitions, how each narrows the sort key, and its order; not a secret, a label. */
+const listTag = (query: ShardedQuery): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify([
+        query.index,
+        query.ascending ?? true,
+        query.keys.map(({ pk, skPrefix, skFrom, skTo }) => [pk, skPrefix ?? '', skFrom !== undefined, skTo !== undefined]),
+      ]),
+    )
+    .digest('base64url')
+    .slice(0, 16);
+
+const isShardedCursor = (value: unknown, list: string, shapes: PositionShape[]): value is ShardedCursor => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const cursor = value as Record<string, unknown>;
+  return (
+    Object.keys(cursor).length === 2 &&
+    cursor.list === list &&
+    Array.isArray(cursor.shards) &&
+    cursor.shards.length === shapes.length &&
+    cursor.shards.every((position: unknown, shard) => position === null || position === 'done' || isPosition(position, shapes[shard] as PositionShape))
+  );
+};
+
 interface Buffered<T> {
   item: T;
   position: StartKey;
@@ -227,15 +265,12 @@ export const queryShardedPage = async <T>(query: ShardedQuery, page: PageRequest
   const names = keyNamesOf(query.index);
   const ascending = query.ascending ?? true;
   const shapes = query.keys.map((key): PositionShape => ({ names, key }));
+  const list = listTag(query);
   let positions: ShardPosition[] = shapes.map(() => null);
   if (page.cursor) {
     const parsed = parseCursor(page.cursor);
-    const valid =
-      Array.isArray(parsed) &&
-      parsed.length === shapes.length &&
-      parsed.every((position: unknown, shard) => position === null || position === 'done' || isPosition(position, shapes[shard] as PositionShape));
-    if (!valid) throw invalidCursor();
-    positions = parsed as ShardPosition[];
+    if (!isShardedCursor(parsed, list, shapes)) throw invalidCursor();
+    positions = parsed.shards;
   }
   const shards: ShardState<T>[] = shapes.map((shape, shard) => {
     const position = positions[shard] as ShardPosition;
@@ -292,7 +327,7 @@ export const queryShardedPage = async <T>(query: ShardedQuery, page: PageRequest
   }
 
   const ended = shards.map((shard): ShardPosition => (!shard.more && shard.buffer.length === 0 ? 'done' : shard.resume));
-  return { data, nextCursor: ended.every((position) => position === 'done') ? null : encodeCursor(ended) };
+  return { data, nextCursor: ended.every((position) => position === 'done') ? null : encodeCursor({ list, shards: ended } satisfies ShardedCursor) };
 };
 
 /** The items of a partition whose sort key lies in a range, one DynamoDB page at a time. */

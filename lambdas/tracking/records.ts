@@ -17,13 +17,20 @@ export interface VisitorRecord {
   expiresAt: number;
 }
 
-/** The latest lead with an affiliate for one e-mail (and for one Stripe customer, when given). */
+/**
+ * The lead that holds for one e-mail (and, from the merchant's server, for one Stripe customer).
+ * A public lead holds from its first touch through the cookie window; a trusted one is the
+ * merchant's word and replaces whatever was there.
+ */
 export interface LeadRecord {
   affiliateId: string;
-  /** How the affiliate was known: a code sent with the lead, or the visitor's referral visit. */
-  via: 'code' | 'visitor';
+  /** How the affiliate was known: a referral code, the visitor's referral visit, or its ID (server-side). */
+  via: 'code' | 'visitor' | 'affiliate';
+  /** Recorded with the merchant's API key (`POST /v1/leads`); absent for the website's public leads. */
+  trusted?: true;
   visitorId?: string;
   email: string;
+  /** Only on trusted leads: a public lead cannot name a Stripe customer. */
   stripeCustomerId?: string;
   leadAt: string;
   expiresAt: number;
@@ -40,18 +47,23 @@ const retentionDays = 366;
 export const expiresAtFor = (at: Date): number => Math.floor(at.getTime() / 1000) + retentionDays * 86_400;
 
 /**
- * A lead is often recorded on the page after checkout, seconds after Stripe's purchase event: a
- * lead up to this long after the purchase still counts, so the order of arrival does not decide.
+ * A trusted lead is often sent by the merchant's server right after checkout, racing Stripe's
+ * event: one recorded up to this long after the purchase still counts. A public lead gets no such
+ * grace back in time, since anyone could send one for a purchase they saw happen; it gets the grace
+ * only after a customer's creation (see attribution.ts).
  */
-export const leadAfterPurchaseGraceMs = 10 * 60_000;
+export const leadGraceMs = 10 * 60_000;
 
 /**
  * Whether something tracked at `trackedAt` can be credited at `at`: no more than the cookie window
- * before it (both ends included), and no later than the grace after it.
+ * before it (both ends included) and not after it, or no more than `graceMs` after it. Stripe stamps
+ * events in whole seconds, so `at` stands for its whole second: a visit a few milliseconds before a
+ * checkout may carry a later time than the checkout's stamp.
  */
-export const inCookieWindow = (trackedAt: string, at: Date, cookieWindowDays: number): boolean => {
+export const inCookieWindow = (trackedAt: string, at: Date, cookieWindowDays: number, graceMs = 0): boolean => {
   const tracked = Date.parse(trackedAt);
-  return tracked >= at.getTime() - cookieWindowDays * dayMs && tracked <= at.getTime() + leadAfterPurchaseGraceMs;
+  const endOfSecond = at.getTime() - (at.getTime() % 1000) + 999;
+  return tracked >= at.getTime() - cookieWindowDays * dayMs && tracked <= endOfSecond + graceMs;
 };
 
 /** The merchant's cookie window from its profile item, with the default for older profiles. */

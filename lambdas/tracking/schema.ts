@@ -33,12 +33,17 @@ export const visitInput = z.strictObject({
 });
 export type VisitInput = z.infer<typeof visitInput>;
 
+/** Why a website's lead cannot name a Stripe customer, and where to send it instead. */
+export const serverLeadsOnly =
+  'a lead from a website cannot name a Stripe customer (anyone could claim any customer): send it from your server with POST /v1/leads and your API key';
+
 export const leadInput = z.strictObject({
   ...common,
   visitorId: visitorIdSchema.optional(),
   affiliateCode: referralCodeSchema.optional(),
   email,
-  stripeCustomerId: stripeCustomerIdSchema.optional(),
+  // Named rather than left to the strict object's "unrecognized key", so the 400 says where to go.
+  stripeCustomerId: z.undefined({ error: serverLeadsOnly }).optional(),
 });
 export type LeadInput = z.infer<typeof leadInput>;
 

@@ -7,8 +7,9 @@
  *
  * - On a page opened with `?ref=<referral code>`, it records the visit and keeps the visitor's ID in
  *   a first-party cookie (`tally_vid`) for the merchant's cookie window, which the visit answers.
- * - `tally.lead(email, {stripeCustomerId?, affiliateCode?})` records a lead (after that visit, if one
- *   is under way) and resolves to whether Tally accepted it.
+ * - `tally.lead(email, {affiliateCode?})` records a lead (after that visit, if one is under way) and
+ *   resolves to whether Tally accepted it. It cannot name a Stripe customer: only the merchant's
+ *   server can (`POST /v1/leads`), so a page's script never claims one.
  * - `tally.clientReferenceId()` is `tally_<visitorId>` (or null), for Stripe Checkout's
  *   `client_reference_id`: the surest way to credit the purchase.
  * - Attributes: `data-key` (required), `data-mode="test"` for test-mode tracking (live otherwise),
@@ -88,7 +89,6 @@ export const trackingScript = String.raw`/* Tally lead tracking */
         var id = visitorId();
         if (id) fields.visitorId = id;
         if (options.affiliateCode) fields.affiliateCode = String(options.affiliateCode);
-        if (options.stripeCustomerId) fields.stripeCustomerId = String(options.stripeCustomerId);
         return send('lead', fields);
       }).then(function (answer) {
         return answer !== null;

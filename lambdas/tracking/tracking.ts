@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { UnauthorizedError } from '../core/errors';
 import type { Affiliate } from '../affiliates/affiliate';
+import type { Mode } from '../core/mode';
 import { countStats } from '../stats/counters';
 import { batchGet, type ItemLookup } from '../store/batch';
 import { db, tableName } from '../store/db';
@@ -29,24 +30,26 @@ const merchantFor = async (trackingKey: string): Promise<string> => {
 };
 
 /**
- * Admits a tracking call: resolves its key to the merchant, counts it against the abuse limits and,
- * meanwhile, reads what it needs (the merchant's profile for its cookie window, and `keysFor`).
+ * Admits a tracking call: resolves its key to the merchant and counts it against the abuse limits
+ * before anything else is read, so a refused call costs one counter; then reads the merchant's
+ * profile (for its cookie window) and what `keysFor` names.
  */
 const admit = async (trackingKey: string, client: Client, now: Date, keysFor: (merchantId: string) => Key[]) => {
   const merchantId = await merchantFor(trackingKey);
-  const [fetched] = await Promise.all([batchGet([keys.merchant(merchantId), ...keysFor(merchantId)]), enforceLimits(merchantId, client.ip, now)]);
+  await enforceLimits(merchantId, client.ip, now);
+  const fetched = await batchGet([keys.merchant(merchantId), ...keysFor(merchantId)]);
   return { merchantId, fetched, cookieWindowDays: cookieWindowDaysOf(fetched.get(keys.merchant(merchantId))) };
 };
 
 const referralClaim = (fetched: ItemLookup, merchantId: string, code: string | undefined) =>
   code ? fetched.get<{ affiliateId: string }>(keys.affiliateCode(merchantId, 'referral', code)) : undefined;
 
-/** The first of the candidates that is an active affiliate: an archived one earns no new credit. */
-const firstActive = async (merchantId: string, affiliateIds: (string | undefined)[]): Promise<string | undefined> => {
-  const candidates = affiliateIds.filter((id): id is string => id !== undefined);
-  if (candidates.length === 0) return undefined;
+/** Which of the affiliates are active: an archived one earns no new credit. */
+const activeAffiliates = async (merchantId: string, affiliateIds: (string | undefined)[]): Promise<Set<string>> => {
+  const candidates = [...new Set(affiliateIds.filter((id): id is string => id !== undefined))];
+  if (candidates.length === 0) return new Set();
   const fetched = await batchGet(candidates.map((id) => keys.affiliate(merchantId, id)));
-  return candidates.find((id) => fetched.get<Affiliate>(keys.affiliate(merchantId, id))?.status === 'active');
+  return new Set(candidates.filter((id) => fetched.get<Affiliate>(keys.affiliate(merchantId, id))?.status === 'active'));
 };
 
 /**
@@ -60,7 +63,8 @@ export const recordVisit = async (input: VisitInput, client: Client, now = new D
     input.affiliateCode ? [keys.affiliateCode(merchant, 'referral', input.affiliateCode)] : [],
   );
   const code = input.affiliateCode;
-  const affiliateId = await firstActive(merchantId, [referralClaim(fetched, merchantId, code)?.affiliateId]);
+  const claimed = referralClaim(fetched, merchantId, code)?.affiliateId;
+  const affiliateId = claimed && (await activeAffiliates(merchantId, [claimed])).has(claimed) ? claimed : undefined;
   if (!affiliateId || !code) return { cookieWindowDays };
 
   const visitor: VisitorRecord = {
@@ -81,10 +85,42 @@ export const recordVisit = async (input: VisitInput, client: Client, now = new D
 class ConcurrentLead extends Error {}
 
 /**
- * A lead (`tally.lead(email)`): the e-mail is credited to the affiliate of the code sent with it,
- * else to the affiliate whose link brought the visitor within the cookie window. A later lead with
- * another affiliate replaces it ("last touch"); a lead without an affiliate stores nothing. The
- * same lead sent again only refreshes its time, so the leads figure counts people, not calls.
+ * Adds a lead to a transaction: the e-mail's lead, the Stripe customer's too when it names one, and
+ * one more lead in the stats when it credits the e-mail to another affiliate than `previous` did.
+ * `guarded` writes it over exactly what was read, so two calls racing for one e-mail count it once
+ * and a public lead never overwrites one stored in the meantime (ConcurrentLead).
+ */
+export const stageLead = (
+  transaction: Transaction,
+  merchantId: string,
+  mode: Mode,
+  lead: LeadRecord,
+  previous: LeadRecord | undefined,
+  guarded: boolean,
+): Transaction => {
+  const item = { ...keys.emailLead(merchantId, mode, lead.email), type: 'lead', ...lead };
+  if (!guarded) transaction.put({ Item: item });
+  else
+    transaction.put(
+      {
+        Item: item,
+        ConditionExpression: previous ? 'leadAt = :previousLeadAt' : 'attribute_not_exists(pk)',
+        ExpressionAttributeValues: previous ? { ':previousLeadAt': previous.leadAt } : undefined,
+      },
+      () => new ConcurrentLead(),
+    );
+  if (lead.stripeCustomerId) transaction.put({ Item: { ...keys.customerLead(merchantId, mode, lead.stripeCustomerId), type: 'lead', ...lead } });
+  if (previous?.affiliateId !== lead.affiliateId) countStats(transaction, { merchantId, mode, at: lead.leadAt, affiliateId: lead.affiliateId, leads: 1 });
+  return transaction;
+};
+
+/**
+ * A lead from the website (`tally.lead(email)`): the e-mail is credited to the affiliate of the code
+ * sent with it, else to the affiliate whose link brought the visitor within the cookie window. The
+ * first lead of an e-mail holds for the cookie window ("first touch"): a later one, for any
+ * affiliate, changes nothing, so a stranger who knows a customer's address cannot take over an
+ * honest referral. Once the window is over, or the affiliate archived, a new lead takes its place.
+ * A lead without an affiliate stores nothing. The answer is the same in every case.
  */
 export const recordLead = async (input: LeadInput, client: Client, now = new Date()): Promise<void> => {
   const { mode, visitorId } = input;
@@ -94,10 +130,14 @@ export const recordLead = async (input: LeadInput, client: Client, now = new Dat
     ...(input.affiliateCode ? [keys.affiliateCode(merchant, 'referral', input.affiliateCode)] : []),
     ...(visitorId ? [keys.visitor(merchant, mode, visitorId)] : []),
   ]);
+  const previous = fetched.get<LeadRecord>(leadKey(merchantId));
   const visitor = visitorId ? fetched.get<VisitorRecord>(keys.visitor(merchantId, mode, visitorId)) : undefined;
   const fromVisitor = visitor && inCookieWindow(visitor.visitedAt, now, cookieWindowDays) ? visitor.affiliateId : undefined;
   const fromCode = referralClaim(fetched, merchantId, input.affiliateCode)?.affiliateId;
-  const affiliateId = await firstActive(merchantId, [fromCode, fromVisitor]);
+  const held = previous && inCookieWindow(previous.leadAt, now, cookieWindowDays) ? previous.affiliateId : undefined;
+  const active = await activeAffiliates(merchantId, [held, fromCode, fromVisitor]);
+  if (held && active.has(held)) return;
+  const affiliateId = [fromCode, fromVisitor].find((id) => id !== undefined && active.has(id));
   if (!affiliateId) return;
 
   const lead: LeadRecord = {
@@ -105,27 +145,13 @@ export const recordLead = async (input: LeadInput, client: Client, now = new Dat
     via: affiliateId === fromCode ? 'code' : 'visitor',
     visitorId,
     email: input.email,
-    stripeCustomerId: input.stripeCustomerId,
     leadAt: now.toISOString(),
     expiresAt: expiresAtFor(now),
   };
-  const previous = fetched.get<LeadRecord>(leadKey(merchantId));
-  const transaction = new Transaction().put(
-    {
-      Item: { ...leadKey(merchantId), type: 'lead', ...lead },
-      // Written over exactly what was read, so two calls racing for one e-mail count it once.
-      ConditionExpression: previous ? 'leadAt = :previousLeadAt' : 'attribute_not_exists(pk)',
-      ExpressionAttributeValues: previous ? { ':previousLeadAt': previous.leadAt } : undefined,
-    },
-    () => new ConcurrentLead(),
-  );
-  if (input.stripeCustomerId)
-    transaction.put({ Item: { ...keys.customerLead(merchantId, mode, input.stripeCustomerId), type: 'lead', ...lead } });
-  if (previous?.affiliateId !== affiliateId) countStats(transaction, { merchantId, mode, at: now, affiliateId, leads: 1 });
   try {
-    await transaction.commit();
+    await stageLead(new Transaction(), merchantId, mode, lead, previous, true).commit();
   } catch (error) {
-    // Another call recorded this e-mail's lead in the same instant: one of the two is enough.
+    // Another lead for this e-mail was stored in the same instant: it came first, so it holds.
     if (!(error instanceof ConcurrentLead)) throw error;
   }
 };

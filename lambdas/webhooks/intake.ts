@@ -4,8 +4,8 @@ import Stripe from 'stripe';
 import * as z from 'zod';
 import { BusyError, ConflictError, PayloadTooLargeError, RateLimitedError, UpstreamError, ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
-import { type Mode, modeOf } from '../core/mode';
-import { getSecret } from '../core/secrets';
+import { type Mode, modeOf, modes } from '../core/mode';
+import { getSecret, type SecretValue } from '../core/secrets';
 import { zodIssues } from '../core/validation';
 import type { AccountClaim } from '../connect/connection';
 import { batchGet, type ItemLookup } from '../store/batch';
@@ -34,14 +34,24 @@ type Answer = Pick<IntakeResult, 'status' | 'outcome'>;
 
 const notAnEvent = 'The payload is not a Stripe event.';
 
-/** Tries every configured secret (live, test, and old ones during a rotation). */
-const verify = (payload: Buffer, signature: string | undefined, secrets: string[]): unknown => {
+type WebhookSecrets = SecretValue<'stripeWebhookSecrets'>;
+
+/** A verified body, and the mode of the secret that signed it. */
+interface Signed {
+  body: unknown;
+  signedFor: Mode;
+}
+
+/** Tries every configured secret of both modes (old ones too, during a rotation). */
+const verify = (payload: Buffer, signature: string | undefined, secrets: WebhookSecrets): Signed => {
   if (!signature) throw new ValidationError('The Stripe-Signature header is missing.', undefined, 'invalid_signature');
-  for (const secret of secrets) {
-    try {
-      return Stripe.webhooks.constructEvent(payload, signature, secret, toleranceSeconds);
-    } catch (error) {
-      if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw new ValidationError(notAnEvent, undefined, 'invalid_payload');
+  for (const signedFor of modes) {
+    for (const secret of secrets[signedFor]) {
+      try {
+        return { body: Stripe.webhooks.constructEvent(payload, signature, secret, toleranceSeconds), signedFor };
+      } catch (error) {
+        if (!(error instanceof Stripe.errors.StripeSignatureVerificationError)) throw new ValidationError(notAnEvent, undefined, 'invalid_payload');
+      }
     }
   }
   throw new ValidationError('The Stripe signature does not match, or is too old.', undefined, 'invalid_signature');
@@ -62,6 +72,16 @@ const envelope = (signed: unknown): Stripe.Event => {
   const parsed = envelopeSchema.safeParse(signed);
   if (!parsed.success) throw new ValidationError(notAnEvent, zodIssues(parsed.error), 'invalid_payload');
   return signed as Stripe.Event;
+};
+
+/**
+ * Each mode's endpoint has its own secret, and only that secret vouches for the event's
+ * `livemode`: whoever holds a test secret must not be able to sign a live event.
+ */
+const inSigningMode = (event: Stripe.Event, signedFor: Mode): Stripe.Event => {
+  if (modeOf(event.livemode) === signedFor) return event;
+  logger.warn('Stripe event signed with a secret of the other mode; refused', { stripeEventId: event.id, eventType: event.type, signedFor });
+  throw new ValidationError(`The event says livemode ${String(event.livemode)}, but a ${signedFor} mode secret signed it.`, undefined, 'invalid_signature');
 };
 
 interface ProcessedRecord {
@@ -266,7 +286,8 @@ const applyOnce = async (delivery: Delivery, handle: EventHandler): Promise<Answ
 /** Verifies a webhook delivery and applies it exactly once; the answer is logged once per event. */
 export const receive = async (payload: Buffer, signature: string | undefined): Promise<IntakeResult> => {
   if (payload.length > maxWebhookBytes) throw new PayloadTooLargeError(maxWebhookBytes);
-  const event = envelope(verify(payload, signature, await getSecret('stripeWebhookSecrets')));
+  const { body, signedFor } = verify(payload, signature, await getSecret('stripeWebhookSecrets'));
+  const event = inSigningMode(envelope(body), signedFor);
   logger.appendKeys({ stripeEventId: event.id, eventType: event.type });
   const answer = ({ status, outcome }: Answer): IntakeResult => {
     logger.info('Stripe event', { status, outcome });

@@ -35,7 +35,7 @@ describe('the coupon sync in the deployed stack', () => {
     });
   });
 
-  it.each(['update-settings', 'create-affiliate', 'update-affiliate', 'archive-affiliate', 'resync-affiliate', 'start-coupon-resync', 'stripe-webhook'])(
+  it.each(['update-settings', 'create-affiliate', 'update-affiliate', 'archive-affiliate', 'resync-affiliate', 'start-coupon-resync', 'stripe-webhook', 'oauth-callback'])(
     'lets %s queue syncs',
     (handler) => {
       const sends = statementsOf(template, functionId('http', handler)).filter((statement) => actionsOf(statement).includes('sqs:SendMessage'));

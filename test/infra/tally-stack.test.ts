@@ -242,7 +242,7 @@ describe('the secrets', () => {
   it('start the Stripe secrets empty but valid, for the operator to fill in', () => {
     expect(resources[secretIds.stripeSecretKeys].Properties.SecretString).toBe('{}');
     expect(resources[secretIds.stripeConnectClientIds].Properties.SecretString).toBe('{}');
-    expect(resources[secretIds.stripeWebhookSecrets].Properties.SecretString).toBe('[]');
+    expect(JSON.parse(resources[secretIds.stripeWebhookSecrets].Properties.SecretString)).toEqual({ live: [], test: [] });
     expect(resources[secretIds.stripeAppSigningSecret].Properties.SecretString).toMatch(/REPLACE_ME/);
   });
 });

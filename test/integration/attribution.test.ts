@@ -1,8 +1,10 @@
+import type Stripe from 'stripe';
 import { randomBytes } from 'node:crypto';
 import { keys } from '../../lambdas/store/keys';
 import { api } from '../support/api';
 import { fakeBrowser } from '../support/browser';
 import { createAffiliate, createMerchant, type TestMerchant } from '../support/factories';
+import { deliver, delivered, on, product, purchasesOf, type SellingMerchant, sellingMerchant } from '../support/purchases';
 import { stack } from '../support/stack';
 import { connectedMerchant, emulator, postEvent, stripeClient, stripeEvent, webhookSecret } from '../support/stripe';
 import { newVisitorId, storedItem, track } from '../support/tracking';
@@ -29,6 +31,23 @@ const send = async (event: ReturnType<typeof customerEvent>, mode: Mode = 'test'
 const attributionOf = (merchant: TestMerchant, customerId: string, mode: Mode = 'test') =>
   storedItem(keys.attribution(merchant.merchantId, mode, customerId));
 
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * A customer's payment that Stripe made at `at` (Unix seconds), delivered now. The emulator's clock
+ * runs ahead of Tally's once any test has moved it, so the time is set on the event itself.
+ */
+const paymentAt = async (merchant: SellingMerchant, email: string, at: number) => {
+  const { events } = await emulator().simulatePayment({ ...on(merchant), deliver: false, amount: 2_000, customer: { email } });
+  const charged = events.find((event) => event.type === 'charge.succeeded') as Stripe.ChargeSucceededEvent;
+  const event = { ...charged, created: at, data: { ...charged.data, object: { ...charged.data.object, created: at } } };
+  expect((await deliver(event as Stripe.Event, await webhookSecret(merchant.mode))).status).toBe(200);
+  return charged.data.object.customer as string;
+};
+
+const purchaseOf = async (merchant: SellingMerchant, customerId: string) =>
+  (await purchasesOf(merchant)).find((purchase) => purchase.stripe.customerId === customerId);
+
 describe('attribution of Stripe customers', () => {
   let merchant: TestMerchant;
   let accountId: string;
@@ -41,12 +60,13 @@ describe('attribution of Stripe customers', () => {
     bob = await createAffiliate(merchant);
   });
 
-  it('credits a new customer to the tracked lead with its e-mail, in any case', async () => {
+  it("leaves a customer whom only a lead matches to its first purchase, where the customer's promotion code can outrank the lead", async () => {
     await track('lead', { trackingKey: merchant.trackingKey, email: 'first.buyer@example.com', affiliateCode: ada.referralCode, mode: 'test' });
     const customerId = newCustomerId();
     const result = await send(customerEvent('customer.created', accountId, { id: customerId, email: 'First.Buyer@Example.com' }));
-    expect(result).toMatchObject({ status: 'processed', outcome: `customer attributed to ${ada.id} (lead)` });
-    expect(await attributionOf(merchant, customerId)).toMatchObject({ affiliateId: ada.id, source: 'lead', customerId });
+    expect(result).toMatchObject({ status: 'processed', outcome: 'customer not attributed: no affiliate matched' });
+    await send(customerEvent('customer.updated', accountId, { id: customerId, email: 'first.buyer@example.com' }));
+    expect(await attributionOf(merchant, customerId)).toBeUndefined();
   });
 
   it('prefers metadata.tally_affiliate to a lead for another affiliate', async () => {
@@ -73,26 +93,21 @@ describe('attribution of Stripe customers', () => {
     expect(await attributionOf(merchant, customerId)).toEqual(first);
   });
 
-  it('credits a customer on update when the e-mail that matches a lead arrives later', async () => {
-    await track('lead', { trackingKey: merchant.trackingKey, email: 'later@example.com', affiliateCode: bob.referralCode, mode: 'test' });
+  it('credits a customer on update when metadata naming an affiliate arrives later', async () => {
     const customerId = newCustomerId();
     expect((await send(customerEvent('customer.created', accountId, { id: customerId }))).outcome).toBe('customer not attributed: no affiliate matched');
-    expect(await attributionOf(merchant, customerId)).toBeUndefined();
-    await send(customerEvent('customer.updated', accountId, { id: customerId, email: 'later@example.com' }));
-    expect(await attributionOf(merchant, customerId)).toMatchObject({ affiliateId: bob.id, source: 'lead' });
+    await send(customerEvent('customer.updated', accountId, { id: customerId, metadata: { tally_affiliate: bob.referralCode } }));
+    expect(await attributionOf(merchant, customerId)).toMatchObject({ affiliateId: bob.id, source: 'metadata' });
   });
 
-  it('does not credit a lead older than the cookie window', async () => {
-    const own = await createMerchant();
-    const ownAccount = await connectedMerchant(own, 'test');
-    const carol = await createAffiliate(own);
-    await api('PATCH', '/v1/merchant/settings', { key: own.apiKey, body: { cookieWindowDays: 1 } });
-    await track('lead', { trackingKey: own.trackingKey, email: 'slow@example.com', affiliateCode: carol.referralCode, mode: 'test' });
-    const customerId = newCustomerId();
-    const twoDaysOn = Math.floor(Date.now() / 1000) + 2 * 86_400;
-    const result = await send(customerEvent('customer.created', ownAccount, { id: customerId, email: 'slow@example.com' }, { created: twoDaysOn }));
-    expect(result.outcome).toBe('customer not attributed: no affiliate matched');
-    expect(await attributionOf(own, customerId)).toBeUndefined();
+  it("credits a purchase to the lead of the customer's e-mail within the cookie window, and not after it", async () => {
+    const own = await sellingMerchant({ settings: { cookieWindowDays: 1 } });
+    for (const email of ['Quick@Example.com', 'slow@example.com'])
+      await track('lead', { trackingKey: own.trackingKey, email, affiliateCode: own.affiliate.referralCode, mode: 'test' });
+    const quick = await paymentAt(own, 'quick@example.com', nowSeconds() + 3_600);
+    const slow = await paymentAt(own, 'slow@example.com', nowSeconds() + 2 * 86_400);
+    expect(await purchaseOf(own, quick)).toMatchObject({ affiliateId: own.affiliate.id, attribution: { source: 'lead' } });
+    expect(await purchaseOf(own, slow)).toMatchObject({ affiliateId: null, attribution: { source: null } });
   });
 
   it('stores one attribution when two events race for the same customer', async () => {
@@ -121,46 +136,96 @@ describe('attribution of Stripe customers', () => {
 });
 
 describe('test and live attribution', () => {
-  it('credits live customers from live leads only', async () => {
-    const merchant = await createMerchant();
-    const liveAccount = await connectedMerchant(merchant, 'live');
-    const ada = await createAffiliate(merchant);
-    await track('lead', { trackingKey: merchant.trackingKey, email: 'tested@example.com', affiliateCode: ada.referralCode, mode: 'test' });
-    const tested = newCustomerId();
-    await send(customerEvent('customer.created', liveAccount, { id: tested, email: 'tested@example.com' }, { mode: 'live' }), 'live');
-    expect(await attributionOf(merchant, tested, 'live')).toBeUndefined();
-
-    await track('lead', { trackingKey: merchant.trackingKey, email: 'real@example.com', affiliateCode: ada.referralCode });
-    const real = newCustomerId();
-    await send(customerEvent('customer.created', liveAccount, { id: real, email: 'real@example.com' }, { mode: 'live' }), 'live');
-    expect(await attributionOf(merchant, real, 'live')).toMatchObject({ affiliateId: ada.id, source: 'lead' });
+  it('credits live purchases from live leads only', async () => {
+    const merchant = await sellingMerchant({ mode: 'live' });
+    await track('lead', { trackingKey: merchant.trackingKey, email: 'tested@example.com', affiliateCode: merchant.affiliate.referralCode, mode: 'test' });
+    await track('lead', { trackingKey: merchant.trackingKey, email: 'real@example.com', affiliateCode: merchant.affiliate.referralCode });
+    const tested = await paymentAt(merchant, 'tested@example.com', nowSeconds() + 60);
+    const real = await paymentAt(merchant, 'real@example.com', nowSeconds() + 60);
+    expect(await purchaseOf(merchant, tested)).toMatchObject({ affiliateId: null });
+    expect(await purchaseOf(merchant, real)).toMatchObject({ affiliateId: merchant.affiliate.id, attribution: { source: 'lead' } });
+    expect(await attributionOf(merchant, real, 'live')).toMatchObject({ affiliateId: merchant.affiliate.id, source: 'lead' });
     expect(await attributionOf(merchant, real, 'test')).toBeUndefined();
   });
 });
 
+describe('what a public tracking key cannot steal', () => {
+  /** A promotion code the merchant made by hand in Stripe for the honest affiliate's coupon code. */
+  const honestCode = async (merchant: SellingMerchant) => {
+    const stripe = stripeClient(merchant.mode);
+    const options = { stripeAccount: merchant.accountId };
+    const coupon = await stripe.coupons.create({ percent_off: 10, duration: 'once' }, options);
+    await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: merchant.affiliate.couponCode as string }, options);
+  };
+
+  it("keeps the sale with the affiliate whose promotion code the customer typed, whatever lead a stranger sent for the customer's e-mail", async () => {
+    const merchant = await sellingMerchant({ affiliate: { couponCode: `HONEST-${randomBytes(3).toString('hex')}` } });
+    await honestCode(merchant);
+    const mallory = await createAffiliate(merchant);
+    const spoofed = await track('lead', { trackingKey: merchant.trackingKey, email: 'victim@example.com', affiliateCode: mallory.referralCode, mode: 'test' });
+    expect(spoofed.status).toBe(202);
+
+    const { customer } = await emulator().simulateCheckout({
+      ...on(merchant),
+      kind: 'subscription',
+      customer: { email: 'victim@example.com' },
+      lineItems: [product('prod_pro', 3_000, { recurring: { interval: 'month' } })],
+      promotionCode: (merchant.affiliate.couponCode as string).toLowerCase(),
+    });
+    await delivered();
+    expect(await purchasesOf(merchant)).toEqual([expect.objectContaining({ affiliateId: merchant.affiliate.id, attribution: { source: 'coupon' } })]);
+    expect(await attributionOf(merchant, customer?.id as string)).toMatchObject({ affiliateId: merchant.affiliate.id, source: 'coupon' });
+  });
+
+  it('never credits a lead to a purchase made before it was recorded', async () => {
+    const merchant = await sellingMerchant();
+    // Stripe took the payment a minute ago; a lead for the buyer's e-mail arrives before its event does.
+    const paidAt = nowSeconds() - 60;
+    await track('lead', { trackingKey: merchant.trackingKey, email: 'early.buyer@example.com', affiliateCode: merchant.affiliate.referralCode, mode: 'test' });
+    const customerId = await paymentAt(merchant, 'early.buyer@example.com', paidAt);
+    expect(await purchaseOf(merchant, customerId)).toMatchObject({ affiliateId: null, attribution: { source: null } });
+    expect(await attributionOf(merchant, customerId)).toBeUndefined();
+  });
+
+  it("keeps an honest referral when a stranger sends a later lead for the same e-mail", async () => {
+    const merchant = await sellingMerchant();
+    const mallory = await createAffiliate(merchant);
+    const visitorId = newVisitorId();
+    await track('visit', { trackingKey: merchant.trackingKey, visitorId, affiliateCode: merchant.affiliate.referralCode, mode: 'test' });
+    await track('lead', { trackingKey: merchant.trackingKey, visitorId, email: 'referred@example.com', mode: 'test' });
+    await track('lead', { trackingKey: merchant.trackingKey, email: 'referred@example.com', affiliateCode: mallory.referralCode, mode: 'test' });
+
+    const customerId = await paymentAt(merchant, 'referred@example.com', nowSeconds() + 60);
+    expect(await purchaseOf(merchant, customerId)).toMatchObject({ affiliateId: merchant.affiliate.id, attribution: { source: 'lead' } });
+  });
+});
+
 describe('the tracking script on a website, end to end', () => {
-  it('turns a referral visit and tally.lead(email) into the attribution of the Stripe customer', async () => {
-    const merchant = await createMerchant();
-    const accountId = await connectedMerchant(merchant, 'test');
-    const ada = await createAffiliate(merchant, { referralCode: 'ada-site' });
+  it("turns a referral visit and tally.lead(email) into the credit of the customer's purchase", async () => {
+    const merchant = await sellingMerchant({ affiliate: { referralCode: `ada-site-${randomBytes(3).toString('hex')}` } });
+    const ada = merchant.affiliate;
     const script = await api('GET', '/v1/track/tally.js');
     const page = fakeBrowser({
       source: script.body,
       scriptSrc: `${stack().apiUrl}/v1/track/tally.js`,
-      href: 'https://shop.example/landing?ref=ada-site',
+      href: `https://shop.example/landing?ref=${ada.referralCode}`,
       attributes: { 'data-key': merchant.trackingKey, 'data-mode': 'test' },
       fetch: (url, init) => fetch(url, init as RequestInit),
     });
     expect(await page.tally().lead('site.buyer@example.com')).toBe(true);
     expect(page.cookiesSet).toEqual([expect.stringMatching(/^tally_vid=[\w-]{22}; Max-Age=7776000; Path=\/; SameSite=Lax; Secure$/)]);
 
-    const customerId = newCustomerId();
-    await send(customerEvent('customer.created', accountId, { id: customerId, email: 'site.buyer@example.com' }));
-    expect(await attributionOf(merchant, customerId)).toMatchObject({ affiliateId: ada.id, source: 'lead' });
+    const byLead = await paymentAt(merchant, 'site.buyer@example.com', nowSeconds() + 60);
+    expect(await purchaseOf(merchant, byLead)).toMatchObject({ affiliateId: ada.id, attribution: { source: 'lead' } });
 
-    const viaCheckout = newCustomerId();
-    const clientReferenceId = page.tally().clientReferenceId() as string;
-    await send(customerEvent('customer.created', accountId, { id: viaCheckout, metadata: { tally_affiliate: clientReferenceId } }));
-    expect(await attributionOf(merchant, viaCheckout)).toMatchObject({ affiliateId: ada.id, source: 'metadata' });
+    const { customer } = await emulator().simulateCheckout({
+      ...on(merchant),
+      kind: 'payment',
+      customer: { email: 'other.buyer@example.com' },
+      clientReferenceId: page.tally().clientReferenceId() as string,
+      lineItems: [product('prod_mug', 1_500)],
+    });
+    await delivered();
+    expect(await purchaseOf(merchant, customer?.id as string)).toMatchObject({ affiliateId: ada.id, attribution: { source: 'metadata' } });
   });
 });

@@ -3,7 +3,7 @@ import { trackingLimits } from '../../lambdas/tracking/limits';
 import { trackingScript } from '../../lambdas/tracking/script';
 import { api } from '../support/api';
 import { createAffiliate, createMerchant, type TestMerchant } from '../support/factories';
-import { newVisitorId, storedItem, track } from '../support/tracking';
+import { newVisitorId, storedItem, track, trackFrom } from '../support/tracking';
 
 /** Today's figure of the merchant's stats, as its admin reads them. */
 const statsFigure = async (merchant: TestMerchant, mode: 'live' | 'test', figure: 'visits' | 'leads') => {
@@ -85,13 +85,49 @@ describe('lead tracking API', () => {
     expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'lead.two@example.com'))).toBeUndefined();
   });
 
-  it('credits a lead to a code sent with it, and remembers the Stripe customer it names', async () => {
+  it('credits a lead to a code sent with it', async () => {
     const own = await createMerchant();
     const ada = await createAffiliate(own);
-    await track('lead', { trackingKey: own.trackingKey, email: 'coded@example.com', affiliateCode: ada.referralCode, stripeCustomerId: 'cus_Coded123' });
-    const expected = { affiliateId: ada.id, via: 'code', stripeCustomerId: 'cus_Coded123' };
-    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'coded@example.com'))).toMatchObject(expected);
-    expect(await storedItem(keys.customerLead(own.merchantId, 'live', 'cus_Coded123'))).toMatchObject(expected);
+    await track('lead', { trackingKey: own.trackingKey, email: 'coded@example.com', affiliateCode: ada.referralCode });
+    const stored = await storedItem(keys.emailLead(own.merchantId, 'live', 'coded@example.com'));
+    expect(stored).toMatchObject({ affiliateId: ada.id, via: 'code' });
+    expect(stored).not.toHaveProperty('trusted');
+  });
+
+  it('refuses a lead that names a Stripe customer with a 400 pointing to POST /v1/leads, and stores nothing', async () => {
+    const own = await createMerchant();
+    const mallory = await createAffiliate(own);
+    const claim = await track('lead', { trackingKey: own.trackingKey, email: 'victim@example.com', affiliateCode: mallory.referralCode, stripeCustomerId: 'cus_Victim123' });
+    expect(claim.status).toBe(400);
+    expect(claim.body.error).toMatchObject({ type: 'validation_error', issues: [{ path: ['stripeCustomerId'], message: expect.stringContaining('POST /v1/leads') }] });
+    expect(claim.headers.get('access-control-allow-origin')).toBe('*');
+    expect(await storedItem(keys.customerLead(own.merchantId, 'live', 'cus_Victim123'))).toBeUndefined();
+    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'victim@example.com'))).toBeUndefined();
+  });
+
+  it("keeps an e-mail's first lead for the cookie window: a later lead for another affiliate changes nothing", async () => {
+    const own = await createMerchant();
+    const [ada, mallory] = [await createAffiliate(own), await createAffiliate(own)];
+    await track('lead', { trackingKey: own.trackingKey, email: 'honest@example.com', affiliateCode: ada.referralCode });
+    const first = await storedItem(keys.emailLead(own.merchantId, 'live', 'honest@example.com'));
+
+    const visitorId = newVisitorId();
+    await track('visit', { trackingKey: own.trackingKey, visitorId, affiliateCode: mallory.referralCode });
+    for (const body of [{ affiliateCode: mallory.referralCode }, { visitorId }, { affiliateCode: ada.referralCode }]) {
+      const later = await track('lead', { trackingKey: own.trackingKey, email: 'Honest@Example.com', ...body });
+      expect(later).toMatchObject({ status: 202, body: { accepted: true } });
+    }
+    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'honest@example.com'))).toEqual(first);
+    expect(await statsFigure(own, 'live', 'leads')).toBe(1);
+  });
+
+  it("lets a new lead take over once the first lead's affiliate is archived", async () => {
+    const own = await createMerchant();
+    const [ada, bob] = [await createAffiliate(own), await createAffiliate(own)];
+    await track('lead', { trackingKey: own.trackingKey, email: 'moved@example.com', affiliateCode: ada.referralCode });
+    await api('DELETE', `/v1/affiliates/${ada.id}`, { key: own.apiKey });
+    await track('lead', { trackingKey: own.trackingKey, email: 'moved@example.com', affiliateCode: bob.referralCode });
+    expect(await storedItem(keys.emailLead(own.merchantId, 'live', 'moved@example.com'))).toMatchObject({ affiliateId: bob.id });
   });
 
   it('counts visits each time, and a lead once however often the site sends it', async () => {
@@ -162,7 +198,32 @@ describe('lead tracking API', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error.type).toBe('rate_limited');
     expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(trackingLimits.windowSeconds);
     expect(await storedItem(keys.visitor(own.merchantId, 'live', visitorId))).toBeUndefined();
+  });
+
+  it("keeps serving the merchant's real visitors while one client floods it far past the merchant-wide limit", async () => {
+    const own = await createMerchant();
+    const ada = await createAffiliate(own);
+    // The flood and the real visitor's call must fall in one fixed window.
+    const second = new Date().getUTCSeconds();
+    if (second > 20) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    const flood = Array.from({ length: trackingLimits.perTrackingKey + trackingLimits.perClientIp }, (_, i) => i);
+    const statuses = new Map<number, number>();
+    for (let next = 0; next < flood.length; next += 25) {
+      const answers = await Promise.all(
+        flood.slice(next, next + 25).map((i) => trackFrom('127.0.0.2', 'lead', { trackingKey: own.trackingKey, email: `flood${i}@example.com`, affiliateCode: ada.referralCode })),
+      );
+      for (const { status } of answers) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 202: trackingLimits.perClientIp, 429: trackingLimits.perTrackingKey });
+
+    const visitorId = newVisitorId();
+    const visitor = await trackFrom('127.0.0.3', 'visit', { trackingKey: own.trackingKey, visitorId, affiliateCode: ada.referralCode });
+    expect(visitor.status).toBe(202);
+    expect(await storedItem(keys.visitor(own.merchantId, 'live', visitorId))).toMatchObject({ affiliateId: ada.id });
   });
 
   it('serves the tracking script for websites to paste', async () => {

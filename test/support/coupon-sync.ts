@@ -1,10 +1,12 @@
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
 import type { ResyncMessage } from '../../lambdas/coupon-sync/queue';
+import { keys } from '../../lambdas/store/keys';
 import { api } from './api';
 import { createMerchant, type TestMerchant } from './factories';
-import { stack } from './stack';
+import { dynamo, stack } from './stack';
 import { connectedMerchant, emulator, stripeClient } from './stripe';
 
 type Mode = 'live' | 'test';
@@ -137,6 +139,20 @@ const depth = async (queueUrl: string): Promise<number> => {
 };
 
 /** Waits until the resync queue holds nothing, neither waiting nor in flight. */
-export const resyncQueueDrained = () => eventually(() => depth(stack().queues.resync!.url), (count) => count === 0, { what: 'the resync queue to drain' });
+export const resyncQueueDrained = (timeoutMs?: number) =>
+  eventually(() => depth(stack().queues.resync!.url), (count) => count === 0, { timeoutMs, what: 'the resync queue to drain' });
 
 export const deadLetterDepth = () => depth(stack().queues.resync!.deadLetterUrl);
+
+/** The root items of a merchant's resync jobs, read from the table. */
+export const jobsOf = async (merchantId: string) => {
+  const { pk, skPrefix } = keys.couponResyncJobs(merchantId);
+  const { Items = [] } = await dynamo().send(
+    new QueryCommand({
+      TableName: stack().tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+    }),
+  );
+  return Items.filter((item) => item.type === 'couponResyncJob');
+};

@@ -7,6 +7,7 @@ import { stripeApiVersion } from '../../lambdas/stripe/client';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../../lambdas/store/keys';
 import { api } from './api';
+import { ConnectBrowser } from './connect-browser';
 import { dynamo, stack } from './stack';
 import type { TestMerchant } from './factories';
 
@@ -38,20 +39,33 @@ export const withFault = async <T>(rule: FaultRuleInput, body: () => Promise<T>)
   }
 };
 
-/** Follows Stripe's OAuth redirect by hand and returns where Tally finally sends the merchant. */
+/**
+ * Starts a connection as the merchant's admin does: asks for the link and opens it in a browser,
+ * which Tally binds to the flow with a cookie and sends on to Stripe. Returns that browser and
+ * Stripe's OAuth URL, where the emulator approves at once.
+ */
+export const startConnect = async (merchant: TestMerchant, mode: Mode = 'test'): Promise<{ browser: ConnectBrowser; stripeUrl: URL }> => {
+  const authorize = await api('GET', '/v1/connect/stripe/authorize', { key: merchant.apiKey, query: { mode } });
+  if (authorize.status !== 200) throw new Error(`authorize: ${authorize.status} ${JSON.stringify(authorize.body)}`);
+  const browser = new ConnectBrowser();
+  const start = await browser.open(authorize.body.url);
+  const location = start.headers.get('location');
+  if (start.status !== 302 || !location) throw new Error(`Tally's start page answered ${start.status}`);
+  return { browser, stripeUrl: new URL(location) };
+};
+
+/** Walks the whole OAuth flow in one browser and returns where Tally finally sends the merchant. */
 export const connectStripe = async (
   merchant: TestMerchant,
   mode: Mode = 'test',
   authorizeParams: Record<string, string> = {},
 ): Promise<{ location: URL; accountId?: string }> => {
-  const authorize = await api('GET', '/v1/connect/stripe/authorize', { key: merchant.apiKey, query: { mode } });
-  if (authorize.status !== 200) throw new Error(`authorize: ${authorize.status} ${JSON.stringify(authorize.body)}`);
-  const url = new URL(authorize.body.url);
-  for (const [name, value] of Object.entries(authorizeParams)) url.searchParams.set(name, value);
-  const atStripe = await fetch(url, { redirect: 'manual' });
+  const { browser, stripeUrl } = await startConnect(merchant, mode);
+  for (const [name, value] of Object.entries(authorizeParams)) stripeUrl.searchParams.set(name, value);
+  const atStripe = await browser.open(stripeUrl);
   const callback = atStripe.headers.get('location');
   if (atStripe.status !== 302 || !callback) throw new Error(`Stripe's authorize page answered ${atStripe.status}`);
-  const atTally = await fetch(callback, { redirect: 'manual' });
+  const atTally = await browser.open(callback);
   const location = new URL(atTally.headers.get('location') ?? 'about:blank');
   const me = await api('GET', '/v1/merchant', { key: merchant.apiKey });
   return { location, accountId: me.body.stripe[mode]?.accountId };

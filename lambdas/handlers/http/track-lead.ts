@@ -1,13 +1,9 @@
-import { anyOriginCors } from '../../http/cors';
-import { publicRoute } from '../../http/route';
-import { leadInput, maxTrackingBodyBytes } from '../../tracking/schema';
+import { leadInput } from '../../tracking/schema';
 import * as Tracking from '../../tracking/tracking';
+import { trackRoute } from './track-route';
 
 /** A lead from a merchant's website → 202 `{accepted}`, whether or not an affiliate is credited. */
-export const handler = publicRoute(
-  { body: leadInput, status: 202, maxBodyBytes: maxTrackingBodyBytes, headers: anyOriginCors },
-  async ({ body, event }) => {
-    await Tracking.recordLead(body, { ip: event.requestContext.http.sourceIp });
-    return { accepted: true };
-  },
-);
+export const handler = trackRoute(leadInput, async (input, client) => {
+  await Tracking.recordLead(input, client);
+  return {};
+});

@@ -35,17 +35,21 @@ const visitor = (visitorId: string, affiliateId: string, visitedAt = daysBefore(
   affiliateId,
   visitedAt,
 });
-const emailLead = (email: string, affiliateId: string, leadAt = daysBefore(1), mode: Mode = 'live'): Item => ({
+const emailLead = (email: string, affiliateId: string, leadAt = daysBefore(1), mode: Mode = 'live', trusted = false): Item => ({
   ...keys.emailLead(M, mode, email),
   email: email.toLowerCase(),
   affiliateId,
   leadAt,
+  ...(trusted ? { trusted: true } : {}),
 });
-const customerLead = (customerId: string, affiliateId: string, leadAt = daysBefore(1)): Item => ({
+/** A server-side lead (POST /v1/leads) naming the customer; `trusted: false` is one a public call stored before that was refused. */
+const customerLead = (customerId: string, affiliateId: string, leadAt = daysBefore(1), trusted = true): Item => ({
   ...keys.customerLead(M, 'live', customerId),
   affiliateId,
   leadAt,
+  ...(trusted ? { trusted: true } : {}),
 });
+const minutesAfter = (minutes: number, extraMs = 0) => new Date(purchaseAt.getTime() + minutes * 60_000 + extraMs).toISOString();
 const sticky = (customerId: string, affiliateId: string, source = 'lead'): Item => ({
   ...keys.attribution(M, 'live', customerId),
   customerId,
@@ -83,7 +87,7 @@ const everyRule = [
 const everyEvidence = evidence({ metadata: { tally_affiliate: 'meta-code' }, promotionCodes: [{ id: 'promo_1', code: 'SAVE-10' }] });
 
 describe('attribution order (SPEC section 3)', () => {
-  it('credits the referral code in metadata.tally_affiliate before a lead and a coupon', () => {
+  it('credits the referral code in metadata.tally_affiliate before a coupon and a lead', () => {
     expect(decide(everyEvidence, everyRule)).toMatchObject({
       attribution: { affiliateId: 'aff_meta', source: 'metadata', attributedAt: purchaseAt.toISOString() },
       isNew: true,
@@ -91,14 +95,15 @@ describe('attribution order (SPEC section 3)', () => {
     });
   });
 
-  it('credits a lead with the same e-mail before a coupon', () => {
-    const { attribution } = decide(evidence({ promotionCodes: [{ id: 'promo_1', code: 'SAVE-10' }] }), everyRule);
-    expect(attribution).toMatchObject({ affiliateId: 'aff_lead', source: 'lead' });
+  it('credits the promotion code the customer used before a lead of their e-mail, public or trusted', () => {
+    const withCode = evidence({ promotionCodes: [{ id: 'promo_1', code: 'SAVE-10' }] });
+    expect(decide(withCode, everyRule).attribution).toMatchObject({ affiliateId: 'aff_coupon', source: 'coupon' });
+    const trusted = [...everyRule, customerLead('cus_1', 'aff_lead')];
+    expect(decide(withCode, trusted).attribution).toMatchObject({ affiliateId: 'aff_coupon', source: 'coupon' });
   });
 
-  it('credits the coupon when nothing else matches', () => {
-    const { attribution } = decide(evidence({ email: 'other@example.com', promotionCodes: [{ id: 'promo_1', code: 'SAVE-10' }] }), everyRule);
-    expect(attribution).toMatchObject({ affiliateId: 'aff_coupon', source: 'coupon' });
+  it('credits a lead with the same e-mail when neither metadata nor a code matches', () => {
+    expect(decide(evidence(), everyRule).attribution).toMatchObject({ affiliateId: 'aff_lead', source: 'lead' });
   });
 
   it('reads metadata.tally_affiliate before client_reference_id, and client_reference_id when metadata names nobody', () => {
@@ -120,9 +125,14 @@ describe('attribution order (SPEC section 3)', () => {
     expect(coupon.attribution?.affiliateId).toBe('aff_coupon');
   });
 
-  it('prefers a lead that names the Stripe customer over one with its e-mail', () => {
+  it("prefers the merchant's server-side lead naming the Stripe customer over one with its e-mail", () => {
     const table = [...everyRule, affiliate('aff_customer'), customerLead('cus_1', 'aff_customer')];
     expect(decide(evidence(), table).attribution).toMatchObject({ affiliateId: 'aff_customer', source: 'lead' });
+  });
+
+  it('ignores a customer lead that a public call stored before public leads lost that right', () => {
+    const table = [affiliate('aff_claim'), customerLead('cus_1', 'aff_claim', daysBefore(1), false)];
+    expect(decide(evidence({ email: null }), table).attribution).toBeNull();
   });
 
   it('records a sale with no affiliate as no attribution', () => {
@@ -144,9 +154,25 @@ describe('cookie window', () => {
     expect(leadAt(daysBefore(29), 30)).not.toBeNull();
   });
 
-  it('credits a lead recorded up to ten minutes after the purchase (the page after checkout), not later', () => {
-    expect(leadAt(new Date(purchaseAt.getTime() + 10 * 60_000).toISOString())).not.toBeNull();
-    expect(leadAt(new Date(purchaseAt.getTime() + 10 * 60_000 + 1).toISOString())).toBeNull();
+  it("never credits a public lead to a purchase made before it: only within the purchase's own second, as Stripe stamps it", () => {
+    expect(leadAt(minutesAfter(0, 999))).not.toBeNull();
+    expect(leadAt(minutesAfter(0, 1000))).toBeNull();
+  });
+
+  it("credits the merchant's server-side lead up to ten minutes after the purchase (racing Stripe's event), not later", () => {
+    const trustedAt = (at: string) => decide(evidence(), [affiliate('aff_lead'), emailLead('buyer@example.com', 'aff_lead', at, 'live', true)]).attribution;
+    expect(trustedAt(minutesAfter(10, 999))).not.toBeNull();
+    expect(trustedAt(minutesAfter(10, 1000))).toBeNull();
+    expect(decide(evidence(), [affiliate('aff_c'), customerLead('cus_1', 'aff_c', minutesAfter(10))]).attribution?.affiliateId).toBe('aff_c');
+  });
+
+  it("credits a public lead only to a customer it came before (or within ten minutes of the customer's creation)", () => {
+    const table = [affiliate('aff_lead'), emailLead('buyer@example.com', 'aff_lead', daysBefore(1))];
+    const createdAt = (at: string) => decide(evidence({ customerCreatedAt: new Date(at) }), table).attribution;
+    expect(createdAt(daysBefore(1, 10 * 60_000))).not.toBeNull();
+    expect(createdAt(daysBefore(1, 10 * 60_000 + 1))).toBeNull();
+    const trusted = [affiliate('aff_lead'), emailLead('buyer@example.com', 'aff_lead', daysBefore(1), 'live', true)];
+    expect(decide(evidence({ customerCreatedAt: new Date(daysBefore(30)) }), trusted).attribution?.affiliateId).toBe('aff_lead');
   });
 
   it("applies the window to a visitor's referral visit, but not to a referral code named outright", () => {
@@ -155,9 +181,9 @@ describe('cookie window', () => {
     expect(decide(evidence({ clientReferenceId: 'old-friend' }), table).attribution?.affiliateId).toBe('aff_v');
   });
 
-  it('falls through to the next rule when a lead is outside the window', () => {
-    const table = [affiliate('aff_lead'), affiliate('aff_coupon'), emailLead('buyer@example.com', 'aff_lead', daysBefore(120)), claim('coupon', 'SAVE-10', 'aff_coupon')];
-    const { attribution } = decide(evidence({ promotionCodes: [{ id: 'promo_1', code: 'SAVE-10' }] }), table);
+  it('falls through to the next rule when a referral visit is outside the window', () => {
+    const table = [affiliate('aff_v'), affiliate('aff_coupon'), visitor('V1234567890abcdefghij', 'aff_v', daysBefore(120)), claim('coupon', 'SAVE-10', 'aff_coupon')];
+    const { attribution } = decide(evidence({ clientReferenceId: 'tally_V1234567890abcdefghij', promotionCodes: [{ id: 'promo_1', code: 'SAVE-10' }] }), table);
     expect(attribution).toMatchObject({ affiliateId: 'aff_coupon', source: 'coupon' });
   });
 });
@@ -194,7 +220,7 @@ describe('promotion codes', () => {
 describe('archived affiliates', () => {
   it('are not credited with a new customer: the next match is', () => {
     const table = [...everyRule.filter((item) => item.sk !== keys.affiliate(M, 'aff_meta').sk), affiliate('aff_meta', { status: 'archived' })];
-    expect(decide(everyEvidence, table).attribution).toMatchObject({ affiliateId: 'aff_lead', source: 'lead' });
+    expect(decide(everyEvidence, table).attribution).toMatchObject({ affiliateId: 'aff_coupon', source: 'coupon' });
   });
 
   it('keep a customer attributed to them before they were archived', () => {
@@ -223,6 +249,16 @@ describe('stickiness and modes', () => {
     const table = [affiliate('aff_lead'), emailLead('buyer@example.com', 'aff_lead', daysBefore(1), 'test')];
     expect(decide(evidence(), table, { mode: 'live' }).attribution).toBeNull();
     expect(decide(evidence(), table, { mode: 'test' }).attribution?.affiliateId).toBe('aff_lead');
+  });
+});
+
+describe('customer events', () => {
+  it('are matched by metadata only: leads wait for a purchase, where a promotion code can outrank them', () => {
+    const onCustomer = evidence({ from: 'customer' });
+    const table = [...everyRule, customerLead('cus_1', 'aff_lead')];
+    expect(attributionKeys(M, 'live', onCustomer)).toEqual([keys.attribution(M, 'live', 'cus_1')]);
+    expect(decide(onCustomer, table).attribution).toBeNull();
+    expect(decide(evidence({ from: 'customer', metadata: { tally_affiliate: 'meta-code' } }), table).attribution).toMatchObject({ affiliateId: 'aff_meta' });
   });
 });
 

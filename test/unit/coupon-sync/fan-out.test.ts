@@ -68,7 +68,7 @@ const promo = (id: string, code: string, affiliateId: string): PromotionCodeView
 
 describe("a resync job's fan-out", () => {
   const dynamo = mockClient(DynamoDBDocumentClient);
-  const inSync = affiliate('aff_1', { status: 'synced', stripeCouponId: 'cpn_aff_1', stripePromotionCodeId: 'promo_1' });
+  const inSync = affiliate('aff_1', { status: 'synced', stripeAccountId: 'acct_1', stripeCouponId: 'cpn_aff_1', stripePromotionCodeId: 'promo_1' });
   const pending = affiliate('aff_2', { status: 'pending' });
   const fresh = affiliate('aff_3', { status: 'pending' });
 
@@ -106,6 +106,22 @@ describe("a resync job's fan-out", () => {
       ExpressionAttributeValues: { ':pk': 'MERCHANT#mer_1', ':from': 'AFFILIATE#', ':to': 'AFFILIATE#aff_9' },
       ExclusiveStartKey: undefined,
     });
+  });
+
+  it('queues an affiliate with a Tally code beside its current one, with a noted code, or recorded on another account', async () => {
+    const stray = promo('promo_old', 'OLD-CODE', 'aff_1');
+    listActivePromotionCodes.mockResolvedValue([promo('promo_1', 'AFF_1', 'aff_1'), stray]);
+    const noted: StoredAffiliate = { ...inSync, id: 'aff_4', couponSyncIntents: { test: [{ accountId: 'acct_1', code: 'AFF_4', at: '2030-01-01T00:00:00.000Z', by: 'run_1' }] } };
+    const moved: StoredAffiliate = { ...inSync, id: 'aff_5', couponSync: { ...inSync.couponSync, test: { ...inSync.couponSync.test, stripeAccountId: 'acct_0' } } };
+    dynamo.on(QueryCommand).resolvesOnce({ Items: [inSync, noted, moved] });
+
+    expect(await fanOut(message, () => 60_000)).toBe('fanned out: 3 affiliates queued');
+    expect(sendAll).toHaveBeenCalledWith([
+      expect.objectContaining({ affiliateId: 'aff_1', observed: [promo('promo_1', 'AFF_1', 'aff_1'), stray] }),
+      expect.objectContaining({ affiliateId: 'aff_4' }),
+      expect.objectContaining({ affiliateId: 'aff_5' }),
+    ]);
+    expect(recordFanOutPage).toHaveBeenCalledWith(job, 'test', expect.objectContaining({ size: 3, counted: [] }));
   });
 
   it('records each page and continues in a new message when its invocation runs short of time', async () => {

@@ -4,6 +4,8 @@ import {
   couponGives,
   type CouponView,
   type DesiredCoupon,
+  knownOn,
+  makesCodeActive,
   outcomeOf,
   planCouponSync,
   type PromotionCodeView,
@@ -209,10 +211,11 @@ describe('coupon terms', () => {
 });
 
 describe('recording an outcome', () => {
-  it('fills in what the actions created', () => {
+  it('fills in what the actions created, on the account they were made on', () => {
     const plan = planCouponSync(desired(), {}, []);
-    expect(syncRecord(plan, { stripeCouponId: 'cpn_new', stripePromotionCodeId: 'promo_new' }, '2030-01-01T00:00:00.000Z')).toEqual({
+    expect(syncRecord(plan, { stripeCouponId: 'cpn_new', stripePromotionCodeId: 'promo_new' }, '2030-01-01T00:00:00.000Z', 'acct_1')).toEqual({
       status: 'synced',
+      stripeAccountId: 'acct_1',
       stripeCouponId: 'cpn_new',
       stripePromotionCodeId: 'promo_new',
       lastSyncedAt: '2030-01-01T00:00:00.000Z',
@@ -220,12 +223,35 @@ describe('recording an outcome', () => {
     });
   });
 
-  it('is needed unless the affiliate already shows the outcome of a plan without actions', () => {
+  it('is needed unless the affiliate already shows the outcome of a plan without actions, for the same account', () => {
     const plan = planCouponSync(desired(), {}, [promo()]);
-    const shown = { status: 'synced', stripeCouponId: 'cpn_15', stripePromotionCodeId: 'promo_ada' } as const;
-    expect(alreadyRecorded(shown, plan)).toBe(true);
-    expect(alreadyRecorded({ ...shown, status: 'pending' }, plan)).toBe(false);
-    expect(alreadyRecorded({ ...shown, error: 'old' }, plan)).toBe(false);
-    expect(alreadyRecorded(shown, planCouponSync(desired({ code: 'NEW' }), {}, [promo()]))).toBe(false);
+    const shown = { status: 'synced', stripeAccountId: 'acct_1', stripeCouponId: 'cpn_15', stripePromotionCodeId: 'promo_ada' } as const;
+    expect(alreadyRecorded(shown, plan, 'acct_1')).toBe(true);
+    expect(alreadyRecorded(shown, plan, 'acct_2')).toBe(false);
+    expect(alreadyRecorded({ ...shown, status: 'pending' }, plan, 'acct_1')).toBe(false);
+    expect(alreadyRecorded({ ...shown, error: 'old' }, plan, 'acct_1')).toBe(false);
+    expect(alreadyRecorded(shown, planCouponSync(desired({ code: 'NEW' }), {}, [promo()]), 'acct_1')).toBe(false);
+  });
+});
+
+describe("the affiliate's record as the sync reads it", () => {
+  const recorded = { status: 'synced', stripeAccountId: 'acct_old', stripeCouponId: 'cpn_15', stripePromotionCodeId: 'promo_ada' } as const;
+
+  it("knows nothing of another account's objects, once a new account is connected", () => {
+    expect(knownOn(recorded, 'acct_old')).toEqual({ stripeCouponId: 'cpn_15', stripePromotionCodeId: 'promo_ada' });
+    expect(knownOn(recorded, 'acct_new')).toEqual({});
+  });
+
+  it('takes a record that names no account as the connected one', () => {
+    expect(knownOn({ ...recorded, stripeAccountId: undefined }, 'acct_new')).toEqual({ stripeCouponId: 'cpn_15', stripePromotionCodeId: 'promo_ada' });
+  });
+});
+
+describe('plans that make a code active, whose code is noted first', () => {
+  it('create a promotion code or bring one back; retiring codes makes none active', () => {
+    expect(makesCodeActive(planCouponSync(desired(), {}, []))).toBe(true);
+    expect(makesCodeActive(planCouponSync(desired(), {}, [promo({ active: false })]))).toBe(true);
+    expect(makesCodeActive(planCouponSync(desired({ active: false }), {}, [promo()]))).toBe(false);
+    expect(makesCodeActive(planCouponSync(desired({ code: null, discount: null }), {}, [promo()]))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../../lambdas/core/errors';
 import {
   checkoutLines,
+  customerEvidence,
   disputeFact,
   disputeSchema,
   invoiceFacts,
@@ -87,5 +88,14 @@ describe('purchase facts from Stripe objects', () => {
     } catch (error) {
       expect(error).toMatchObject({ status: 400, type: 'invalid_payload' });
     }
+  });
+
+  it("keeps when Stripe created the customer, so a public lead recorded long after cannot claim them", () => {
+    expect(customerEvidence({ id: 'cus_1', email: 'a@example.com', created: 1_767_268_800, metadata: { tally_affiliate: 'ref', other: 'x' } })).toEqual({
+      email: 'a@example.com',
+      metadata: { tally_affiliate: 'ref' },
+      customerCreatedAt: '2026-01-01T12:00:00.000Z',
+    });
+    expect(customerEvidence('cus_1')).toBeUndefined();
   });
 });

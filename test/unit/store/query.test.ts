@@ -99,6 +99,7 @@ describe('queryPage over a sort-key range', () => {
     ['with an empty sort key', { pk: 'P', sk: '' }],
     ['with an empty partition key', { pk: '', sk: 'C' }],
     ['with a sort key longer than DynamoDB takes', { pk: 'P', sk: `C${'x'.repeat(1024)}` }],
+    ['with half a UTF-16 pair in the sort key', { pk: 'P', sk: 'C\udfff' }],
   ])('refuses a cursor %s without querying', async (_case, position) => {
     await expect(queryPage({ key: { pk: 'P', skFrom: 'B', skTo: 'D' } }, { limit: 10, cursor: cursorFor(position) })).rejects.toBeInstanceOf(
       ValidationError,
@@ -240,32 +241,63 @@ describe('queryShardedPage', () => {
 
   const position = (shard: number, gsi1sk = '2030-01-01T00:00:0003#a1') => ({ pk: 'ITEM#a1', sk: 'ITEM', gsi1pk: `LIST#${shard}`, gsi1sk });
 
+  /** The label of the list that a sharded query's cursors carry, as its first page gives it out. */
+  const labelOf = async (query: Parameters<typeof queryShardedPage>[0]): Promise<string> => {
+    dynamo.on(QueryCommand).resolves({ Items: [row(0, 0, 'first')], LastEvaluatedKey: { pk: 'more' } });
+    const { nextCursor } = await queryShardedPage(query, { limit: 1 });
+    dynamo.reset();
+    return (JSON.parse(Buffer.from(nextCursor as string, 'base64url').toString()) as { list: string }).list;
+  };
+  const shardedCursor = (list: string, shards: unknown) => cursorFor({ list, shards });
+
   it('takes back its own cursor, and a shard marked done is not read again', async () => {
+    const query = { keys: shardKeys(3), index: 'gsi1' as const };
+    const cursor = shardedCursor(await labelOf(query), [position(0), 'done', null]);
     dynamo.on(QueryCommand).resolves({ Items: [] });
-    await queryShardedPage({ keys: shardKeys(3), index: 'gsi1' }, { limit: 5, cursor: cursorFor([position(0), 'done', null]) });
+    await queryShardedPage(query, { limit: 5, cursor });
     expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, 2);
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, { ExclusiveStartKey: position(0) });
     expect(dynamo).toHaveReceivedCommandWith(QueryCommand, { ExpressionAttributeValues: { ':pk': 'LIST#2' }, ExclusiveStartKey: undefined });
   });
 
-  it.each([
-    ['a position in the wrong shard', [position(1), null, null]],
-    ["another list's position", [{ ...position(0), gsi1pk: 'OTHER#0' }, null, null]],
-    ['too few shards', [position(0), null]],
-    ['too many shards', [position(0), null, null, null]],
-    ['a position without the table key', [{ gsi1pk: 'LIST#0', gsi1sk: 'x' }, null, null]],
-    ['a position with an extra attribute', [{ ...position(0), extra: 'x' }, null, null]],
-    ['an empty key', [{ ...position(0), sk: '' }, null, null]],
-    ['a number for a key', [{ ...position(0), gsi1sk: 5 }, null, null]],
-    ['a state that is not one', ['finished', null, null]],
-    ['a single position instead of one per shard', position(0)],
-    ['a position outside the range', [position(0, '2029-12-31'), null, null]],
-  ])('refuses a cursor with %s without querying', async (_case, cursor) => {
+  describe('refusing cursors', () => {
     const range = { skFrom: '2030-01-01', skTo: '2030-12-31~' };
-    await expect(
-      queryShardedPage({ keys: shardKeys(3).map((key) => ({ ...key, ...range })), index: 'gsi1' }, { limit: 5, cursor: cursorFor(cursor) }),
-    ).rejects.toBeInstanceOf(ValidationError);
-    expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, 0);
+    const query = { keys: shardKeys(3).map((key) => ({ ...key, ...range })), index: 'gsi1' as const };
+    const refuses = async (cursor: string) => {
+      await expect(queryShardedPage(query, { limit: 5, cursor })).rejects.toBeInstanceOf(ValidationError);
+      expect(dynamo).toHaveReceivedCommandTimes(QueryCommand, 0);
+    };
+
+    it.each([
+      ['a position in the wrong shard', [position(1), null, null]],
+      ["another list's position", [{ ...position(0), gsi1pk: 'OTHER#0' }, null, null]],
+      ['too few shards', [position(0), null]],
+      ['too many shards', [position(0), null, null, null]],
+      ['a position without the table key', [{ gsi1pk: 'LIST#0', gsi1sk: 'x' }, null, null]],
+      ['a position with an extra attribute', [{ ...position(0), extra: 'x' }, null, null]],
+      ['an empty key', [{ ...position(0), sk: '' }, null, null]],
+      ['a number for a key', [{ ...position(0), gsi1sk: 5 }, null, null]],
+      ['half a UTF-16 pair in a key (it has no UTF-8 form)', [{ ...position(0), sk: 'ITEM\ud800' }, null, null]],
+      ['a state that is not one', ['finished', null, null]],
+      ['a single position instead of one per shard', position(0)],
+      ['a position outside the range', [position(0, '2029-12-31'), null, null]],
+    ])('refuses a cursor with %s without querying', async (_case, shards) => {
+      await refuses(shardedCursor(await labelOf(query), shards));
+    });
+
+    it.each([
+      ["of another list as many shards long (another merchant's, say)", { keys: shardKeys(3).map((key) => ({ pk: `OTHER#${key.pk}`, ...range })), index: 'gsi1' as const }],
+      ['of the same partitions over another kind of range', { keys: shardKeys(3).map((key) => ({ ...key, skFrom: range.skFrom })), index: 'gsi1' as const }],
+      ['of the same partitions in the other order', { ...query, ascending: false }],
+    ])('refuses the cursor %s, even when its shards name no partition', async (_case, other) => {
+      await refuses(shardedCursor(await labelOf(other), ['done', null, null]));
+    });
+
+    it('refuses a list of shards without the label of its list, or with a label made up', async () => {
+      await refuses(cursorFor(['done', null, null]));
+      await refuses(shardedCursor('made-up', ['done', null, null]));
+      await refuses(cursorFor({ list: await labelOf(query), shards: ['done', null, null], extra: 1 }));
+    });
   });
 
   it('refuses a cursor that is not JSON, or a one-partition cursor', async () => {

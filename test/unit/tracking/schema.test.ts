@@ -1,4 +1,4 @@
-import { leadInput, visitInput } from '../../../lambdas/tracking/schema';
+import { leadInput, serverLeadsOnly, visitInput } from '../../../lambdas/tracking/schema';
 
 const trackingKey = 'tally_pk_0123456789abcdefABCDEF';
 const visitorId = 'V1234567890abcdefghij';
@@ -29,15 +29,21 @@ describe('tracking API input', () => {
     expect(visitInput.safeParse(body).success).toBe(false);
   });
 
-  it('takes a lead with an e-mail, and optionally a visitor, a code and a Stripe customer', () => {
+  it('takes a lead with an e-mail, and optionally a visitor and a code', () => {
     expect(leadInput.parse({ trackingKey, email: 'ada@example.com' })).toEqual({ trackingKey, email: 'ada@example.com', mode: 'live' });
-    expect(leadInput.safeParse({ trackingKey, email: 'ada@example.com', visitorId, affiliateCode: 'ada', stripeCustomerId: 'cus_Abc123' }).success).toBe(true);
+    expect(leadInput.safeParse({ trackingKey, email: 'ada@example.com', visitorId, affiliateCode: 'ada' }).success).toBe(true);
+  });
+
+  it('refuses a lead that names a Stripe customer, pointing to the server-side call', () => {
+    const result = leadInput.safeParse({ trackingKey, email: 'ada@example.com', stripeCustomerId: 'cus_Abc123' });
+    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['stripeCustomerId'], message: serverLeadsOnly })]);
+    expect(serverLeadsOnly).toContain('POST /v1/leads');
   });
 
   it.each([
     ['no e-mail', { trackingKey, visitorId }],
     ['an invalid e-mail', { trackingKey, email: 'not-an-email' }],
-    ['something other than a Stripe customer ID', { trackingKey, email: 'ada@example.com', stripeCustomerId: 'acct_123' }],
+    ['an unknown field', { trackingKey, email: 'ada@example.com', affiliateId: 'aff_1' }],
   ])('refuses a lead with %s', (_case, body) => {
     expect(leadInput.safeParse(body).success).toBe(false);
   });

@@ -16,9 +16,11 @@ jest.mock('../../../lambdas/webhooks/registry', () => ({ handlerFor: jest.fn() }
 
 const table = 'tally-test';
 const secret = 'whsec_intake_unit';
+const secrets = { test: secret, previousTest: 'whsec_intake_unit_previous', live: 'whsec_intake_unit_live' };
 process.env.TALLY_TABLE_NAME = table;
 process.env.TALLY_RUNTIME = 'local';
-process.env.STRIPE_WEBHOOK_SECRETS = secret;
+process.env.STRIPE_WEBHOOK_SECRETS_TEST = `${secrets.test},${secrets.previousTest}`;
+process.env.STRIPE_WEBHOOK_SECRETS_LIVE = secrets.live;
 
 // ── A table in memory behind the mocked document client ─────────────────────────────────────
 
@@ -50,7 +52,7 @@ const newAccount = () => `acct_intake${++accounts}`;
 
 const connect = (accountId: string, claim: Partial<AccountClaim> = {}) =>
   store({
-    ...keys.stripeAccount('test', accountId),
+    ...keys.stripeAccount(claim.mode ?? 'test', accountId),
     merchantId: 'mer_1',
     mode: 'test',
     accountId,
@@ -70,9 +72,9 @@ const stripeEvent = (accountId: string | undefined, overrides: Record<string, un
   ...overrides,
 });
 
-const deliver = (body: unknown) => {
+const deliver = (body: unknown, signedWith = secret) => {
   const payload = JSON.stringify(body);
-  return receive(Buffer.from(payload), Stripe.webhooks.generateTestHeaderString({ payload, secret }));
+  return receive(Buffer.from(payload), Stripe.webhooks.generateTestHeaderString({ payload, secret: signedWith }));
 };
 
 const recordKeyOf = (event: { id: string }) => keys.stripeEvent(event.id);
@@ -352,6 +354,41 @@ describe('the webhook intake', () => {
 
       await expect(deliver(stripeEvent(accountId))).rejects.toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+    });
+  });
+
+  describe('signing secrets bound to modes', () => {
+    it.each([
+      ['a live event signed with the test secret', { livemode: true }, secrets.test],
+      ['a live event signed with the previous test secret (mid-rotation)', { livemode: true }, secrets.previousTest],
+      ['a test event signed with the live secret', { livemode: false }, secrets.live],
+    ])('refuses %s with 400 invalid_signature, reading and storing nothing', async (_case, overrides, signedWith) => {
+      const accountId = newAccount();
+      connect(accountId, { mode: 'test' });
+      connect(accountId, { mode: 'live' });
+      using(applies);
+
+      await expect(deliver(stripeEvent(accountId, overrides), signedWith)).rejects.toMatchObject({ status: 400, type: 'invalid_signature' });
+      expect(handler).not.toHaveBeenCalled();
+      expect(dynamo.calls()).toHaveLength(0);
+    });
+
+    it.each([
+      ['a live event signed with the live secret', 'live', secrets.live],
+      ['a test event signed with the test secret', 'test', secrets.test],
+      ['a test event signed with the previous test secret (mid-rotation)', 'test', secrets.previousTest],
+    ] as const)('applies %s, in that mode', async (_case, mode, signedWith) => {
+      const accountId = newAccount();
+      connect(accountId, { mode });
+      using(applies);
+
+      expect(await deliver(stripeEvent(accountId, { livemode: mode === 'live' }), signedWith)).toMatchObject({ status: 'processed', outcome: 'applied' });
+      expect(handler.mock.calls.map(([, context]) => context.mode)).toEqual([mode]);
+    });
+
+    it('refuses a signature by a secret of neither mode', async () => {
+      await expect(deliver(stripeEvent(newAccount()), 'whsec_someone_else')).rejects.toMatchObject({ status: 400, type: 'invalid_signature' });
+      expect(dynamo.calls()).toHaveLength(0);
     });
   });
 

@@ -56,4 +56,19 @@ describe('ledger events at the webhook', () => {
     expect(purchases).toHaveLength(1);
     expect(purchases[0].stripe).toMatchObject({ invoiceId: expect.stringMatching(/^in_/), chargeId: expect.stringMatching(/^ch_/), paymentIntentId: expect.stringMatching(/^pi_/) });
   });
+
+  it('answers an event whose invoice no longer exists in Stripe with ignored, once and for good, and records no purchase', async () => {
+    const merchant = await sellingMerchant();
+    const { events } = await emulator().simulateInvoice({ ...on(merchant), deliver: false, customer: { email: 'gone@example.com' }, lineItems: [product('prod_gone', 1_000)] });
+    const paid = events.find((event) => event.type === 'invoice.paid') as (typeof events)[number];
+    const object = paid.data.object as unknown as Record<string, unknown>;
+    const ghost = { ...paid, id: `${paid.id}_ghost`, data: { ...paid.data, object: { ...object, id: 'in_0000000000000000ghost' } } } as typeof paid;
+    const secret = await testSecret();
+    const response = await postEvent(ghost, { secret });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'ignored', outcome: expect.stringContaining('no longer exists in Stripe') });
+    expect(await processedRecord(ghost.id)).toMatchObject({ outcome: expect.stringContaining('no longer exists in Stripe') });
+    expect((await postEvent(ghost, { secret })).body.status).toBe('duplicate');
+    expect(await purchasesOf(merchant)).toEqual([]);
+  });
 });

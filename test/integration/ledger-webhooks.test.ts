@@ -60,9 +60,9 @@ describe('ledger events at the webhook', () => {
   it('answers an event whose invoice no longer exists in Stripe with ignored, once and for good, and records no purchase', async () => {
     const merchant = await sellingMerchant();
     const { events } = await emulator().simulateInvoice({ ...on(merchant), deliver: false, customer: { email: 'gone@example.com' }, lineItems: [product('prod_gone', 1_000)] });
-    const paid = events.find((event) => event.type === 'invoice.paid') as (typeof events)[number];
-    const object = paid.data.object as unknown as Record<string, unknown>;
-    const ghost = { ...paid, id: `${paid.id}_ghost`, data: { ...paid.data, object: { ...object, id: 'in_0000000000000000ghost' } } } as typeof paid;
+    // A plain shape, not Stripe.Event: spreading that union of every event type is slow to typecheck.
+    const paid = events.find((event) => event.type === 'invoice.paid') as unknown as { id: string; data: { object: Record<string, unknown> } };
+    const ghost = { ...paid, id: `${paid.id}_ghost`, data: { ...paid.data, object: { ...paid.data.object, id: 'in_0000000000000000ghost' } } } as unknown as (typeof events)[number];
     const secret = await testSecret();
     const response = await postEvent(ghost, { secret });
     expect(response.status).toBe(200);

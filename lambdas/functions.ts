@@ -12,6 +12,8 @@ export interface Access {
   /** Ledger jobs: corrections after a late fact, payouts that finish on their own. */
   ledgerQueue?: 'send';
   secrets?: readonly SecretName[];
+  /** The partner event sources of Stripe's EventBridge destinations, which tell an event's mode. */
+  stripeEventSources?: 'read';
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -23,6 +25,8 @@ export interface HttpRoute {
   /** File name under lambdas/handlers/http/, without `.ts`. */
   handler: string;
   access: Access;
+  /** Seconds, for the one route that needs more than `httpTimeoutSeconds`; API Gateway waits at most 30. */
+  timeoutSeconds?: number;
 }
 
 const merchant = { table: 'readWrite' } as const;
@@ -79,6 +83,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/affiliates/{id}', handler: 'get-affiliate', access: merchantRead },
   { method: 'PATCH', path: '/v1/affiliates/{id}', handler: 'update-affiliate', access: merchantSyncing },
   { method: 'DELETE', path: '/v1/affiliates/{id}', handler: 'archive-affiliate', access: merchantSyncing },
+  // Up to 10,000 rows, each created as by POST /v1/affiliates (affiliates/import.ts): more time than the others get.
+  { method: 'POST', path: '/v1/affiliates/import', handler: 'import-affiliates', access: merchantSyncing, timeoutSeconds: 25 },
 
   // Coupon sync (lambdas/coupon-sync/): the HTTP side only queues; the resync worker talks to Stripe.
   { method: 'POST', path: '/v1/affiliates/{id}/resync', handler: 'resync-affiliate', access: merchantSyncing },
@@ -150,6 +156,16 @@ export const queueConsumers: readonly QueueConsumer[] = [
     timeoutSeconds: 60,
     access: { table: 'readWrite', ledgerQueue: 'send' },
   },
+  {
+    // Stripe's events from Amazon EventBridge, applied as the webhook applies them (same registry,
+    // same exactly-once transaction), hence the webhook function's access minus its signing secrets.
+    handler: 'stripe-events',
+    queue: 'stripeEvents',
+    batchSize: 10,
+    maxConcurrency: 10,
+    timeoutSeconds: 60,
+    access: { table: 'readWrite', resyncQueue: 'send', ledgerQueue: 'send', secrets: ['stripeSecretKeys'], stripeEventSources: 'read' },
+  },
 ];
 export const scheduledFunctions: readonly ScheduledFunction[] = [
   // Webhooks report drift as it happens; once a day the drift repair catches whatever they missed.
@@ -165,6 +181,10 @@ export const scheduledFunctions: readonly ScheduledFunction[] = [
 export const queues = {
   resync: { maxReceiveCount: 5, consumerTimeoutSeconds: 60 },
   ledger: { maxReceiveCount: 8, consumerTimeoutSeconds: 60 },
+  // The target of the EventBridge rules on Stripe's partner buses: deployed only when a partner event
+  // source is given (`-c tally:stripeEventSourceLive=…`). Ten receives, six minutes apart, outlast an
+  // hour of Stripe being unavailable.
+  stripeEvents: { maxReceiveCount: 10, consumerTimeoutSeconds: 60, onlyWithStripeEventSource: true },
 } as const;
 export type QueueName = keyof typeof queues;
 

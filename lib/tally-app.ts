@@ -9,7 +9,8 @@ export interface TallyAppOptions extends AppProps {
 /**
  * The CDK app: the Tally stack, checked by cdk-nag's AwsSolutions pack on every synth. A finding
  * that is not acknowledged (with its reason) next to the resource fails the synth.
- * Context: `tally:stackName`, `tally:publicUrl`, `tally:alarmEmail`.
+ * Context: `tally:stackName`, `tally:publicUrl`, `tally:alarmEmail`, and `tally:stripeEventSourceLive` /
+ * `tally:stripeEventSourceTest` (the partner event sources of Stripe's EventBridge destinations).
  */
 export const tallyApp = ({ catalogue, ...appProps }: TallyAppOptions = {}): { app: App; stack: TallyStack } => {
   const app = new App(appProps);
@@ -23,6 +24,14 @@ export const tallyApp = ({ catalogue, ...appProps }: TallyAppOptions = {}): { ap
     catalogue,
     publicUrl: context('tally:publicUrl'),
     alarmEmail: context('tally:alarmEmail'),
+    stripeEventSources: Object.fromEntries(
+      (
+        [
+          ['live', context('tally:stripeEventSourceLive')],
+          ['test', context('tally:stripeEventSourceTest')],
+        ] as const
+      ).filter(([, source]) => source !== undefined),
+    ),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };

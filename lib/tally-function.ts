@@ -9,6 +9,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Access, QueueName } from '../lambdas/functions';
+import type { Mode } from '../lambdas/core/mode';
 import { type SecretName, secretArnEnv } from '../lambdas/core/secret-names';
 
 /** The folder under lambdas/handlers/ that holds the entry file. */
@@ -17,8 +18,10 @@ export type FunctionKind = 'http' | 'queue' | 'schedule';
 /** What an `access` object can point at, built once by the stack. */
 export interface TallyResources {
   table: ITable;
-  queues: Record<QueueName, IQueue>;
+  /** The queues this deployment has (stripeEvents only with a Stripe event source). */
+  queues: Partial<Record<QueueName, IQueue>>;
   secrets: Record<SecretName, ISecret>;
+  stripeEventSources: Partial<Record<Mode, string>>;
   /** Plain settings every function receives (e.g. TALLY_PUBLIC_URL). */
   environment: Record<string, string>;
 }
@@ -97,18 +100,28 @@ export class TallyFunction extends Construct {
 
   private allow(access: Access, resources: TallyResources): void {
     const { table, queues, secrets } = resources;
+    const queue = (name: QueueName): IQueue => {
+      const found = queues[name];
+      if (!found) throw new Error(`Queue ${name} is not deployed, but a function needs it`);
+      return found;
+    };
     if (access.table) {
       this.fn.addEnvironment('TALLY_TABLE_NAME', table.tableName);
       if (access.table === 'readWrite') table.grantReadWriteData(this.fn);
       else table.grantReadData(this.fn);
     }
     if (access.resyncQueue === 'send') {
-      this.fn.addEnvironment('TALLY_RESYNC_QUEUE_URL', queues.resync.queueUrl);
-      queues.resync.grantSendMessages(this.fn);
+      this.fn.addEnvironment('TALLY_RESYNC_QUEUE_URL', queue('resync').queueUrl);
+      queue('resync').grantSendMessages(this.fn);
     }
     if (access.ledgerQueue === 'send') {
-      this.fn.addEnvironment('TALLY_LEDGER_QUEUE_URL', queues.ledger.queueUrl);
-      queues.ledger.grantSendMessages(this.fn);
+      this.fn.addEnvironment('TALLY_LEDGER_QUEUE_URL', queue('ledger').queueUrl);
+      queue('ledger').grantSendMessages(this.fn);
+    }
+    if (access.stripeEventSources === 'read') {
+      const { live, test } = resources.stripeEventSources;
+      if (live) this.fn.addEnvironment('TALLY_STRIPE_EVENT_SOURCE_LIVE', live);
+      if (test) this.fn.addEnvironment('TALLY_STRIPE_EVENT_SOURCE_TEST', test);
     }
     for (const name of access.secrets ?? []) {
       this.fn.addEnvironment(secretArnEnv(name), secrets[name].secretArn);

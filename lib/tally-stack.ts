@@ -3,8 +3,8 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod as ApiMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import * as functions from '../lambdas/functions';
 import type { Access, HttpRoute, QueueConsumer, QueueName, ScheduledFunction } from '../lambdas/functions';
+import { type Mode, modes } from '../lambdas/core/mode';
+import { handledEventTypes } from '../lambdas/webhooks/registry';
 import { tableDesign } from '../lambdas/store/table';
 import { Alarms } from './alarms';
 import { createSecrets } from './secrets';
@@ -35,6 +37,8 @@ export interface TallyStackProps extends StackProps {
   /** Base URL Stripe redirects to; the HTTP API's own endpoint when not given. */
   publicUrl?: string;
   alarmEmail?: string;
+  /** Partner event sources of Stripe's EventBridge destinations, per mode; none, no EventBridge intake. */
+  stripeEventSources?: Partial<Record<Mode, string>>;
 }
 
 /** `create-merchant` → `CreateMerchant`, for construct IDs. */
@@ -61,6 +65,7 @@ export class TallyStack extends Stack {
   private readonly alarms: Alarms;
   private readonly resources: TallyResources;
   private scheduleDeadLetters?: Queue;
+  private readonly deadLetters = new Map<QueueName, Queue>();
 
   constructor(scope: Construct, id: string, props: TallyStackProps = {}) {
     super(scope, id, props);
@@ -68,7 +73,8 @@ export class TallyStack extends Stack {
 
     this.alarms = new Alarms(this, 'Alarms', { email: props.alarmEmail });
     const table = this.createTable();
-    const queues = this.createQueues();
+    const stripeEventSources = props.stripeEventSources ?? {};
+    const queues = this.createQueues(Object.keys(stripeEventSources).length > 0);
     const secrets = createSecrets(this);
     const api = this.createApi();
 
@@ -76,11 +82,16 @@ export class TallyStack extends Stack {
       table,
       queues,
       secrets,
+      stripeEventSources,
       environment: { TALLY_PUBLIC_URL: props.publicUrl ? normalizeUrl(props.publicUrl) : api.apiEndpoint },
     };
 
     for (const route of catalogue.httpRoutes) this.addRoute(api, route);
-    for (const consumer of catalogue.queueConsumers) this.addConsumer(consumer, queues[consumer.queue]);
+    for (const consumer of catalogue.queueConsumers) {
+      const queue = queues[consumer.queue];
+      if (queue) this.addConsumer(consumer, queue);
+    }
+    if (queues.stripeEvents) this.addStripeEventBuses(stripeEventSources, queues.stripeEvents);
     for (const scheduled of catalogue.scheduledFunctions) this.addSchedule(scheduled);
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });
@@ -115,13 +126,16 @@ export class TallyStack extends Stack {
     return table;
   }
 
-  private createQueues(): Record<QueueName, Queue> {
-    const names = Object.keys(functions.queues) as QueueName[];
+  private createQueues(withStripeEventSource: boolean): Partial<Record<QueueName, Queue>> {
+    const names = (Object.keys(functions.queues) as QueueName[]).filter(
+      (name) => withStripeEventSource || !('onlyWithStripeEventSource' in functions.queues[name]),
+    );
     return Object.fromEntries(
       names.map((name) => {
         const id = pascal(name);
         const { maxReceiveCount } = functions.queues[name];
         const deadLetters = deadLetterQueue(this, `${id}DeadLetters`);
+        this.deadLetters.set(name, deadLetters);
         const queue = new Queue(this, `${id}Queue`, {
           visibilityTimeout: Duration.seconds(functions.visibilityTimeoutSeconds(name)),
           encryption: QueueEncryption.SQS_MANAGED,
@@ -133,7 +147,30 @@ export class TallyStack extends Stack {
         new CfnOutput(this, `${id}DeadLetterQueueUrl`, { value: deadLetters.queueUrl });
         return [name, queue];
       }),
-    ) as Record<QueueName, Queue>;
+    );
+  }
+
+  /**
+   * Each mode's Stripe EventBridge destination: the partner bus of its event source (only Stripe
+   * can put events on it, so the consumer trusts it and takes the mode from the source), and a
+   * rule that sends the handled event types to the queue. What EventBridge cannot deliver goes to
+   * the queue's dead-letter queue, beside what the consumer could not apply.
+   */
+  private addStripeEventBuses(sources: Partial<Record<Mode, string>>, queue: Queue): void {
+    for (const mode of modes) {
+      const source = sources[mode];
+      if (!source) continue;
+      const id = `Stripe${pascal(mode)}`;
+      // A partner bus takes the name of its event source, which CDK sets from eventSourceName.
+      const bus = new EventBus(this, `${id}EventBus`, { eventSourceName: source });
+      new Rule(this, `${id}EventRule`, {
+        eventBus: bus,
+        description: `Stripe ${mode} mode events that Tally handles (lambdas/webhooks/registry.ts)`,
+        eventPattern: { source: [source], detailType: [...handledEventTypes] },
+        targets: [new SqsQueue(queue, { retryAttempts: 185, maxEventAge: Duration.hours(24), deadLetterQueue: this.deadLetters.get('stripeEvents') })],
+      });
+      new CfnOutput(this, `${id}EventBusArn`, { value: bus.eventBusArn, description: `Stripe ${mode} mode partner event bus` });
+    }
   }
 
   private createApi(): HttpApi {
@@ -178,7 +215,7 @@ export class TallyStack extends Stack {
   }
 
   private addRoute(api: HttpApi, route: HttpRoute): void {
-    const fn = this.createFunction('http', route.handler, functions.httpTimeoutSeconds, route.access);
+    const fn = this.createFunction('http', route.handler, route.timeoutSeconds ?? functions.httpTimeoutSeconds, route.access);
     const routes = api.addRoutes({
       path: route.path,
       methods: [ApiMethod[route.method]],

@@ -55,7 +55,7 @@ export const startHttpServer = async (options: { port: number; host: string; loc
       const match = matchRoute(httpRoutes, incoming.method, new URL(incoming.url, 'http://localhost').pathname);
       if (!match) return send(response, gatewayResponses.notFound());
       const handler = handlers.get(match.route.handler) as LambdaHandler;
-      const result = await invoke(handler, match.route.handler, httpTimeoutSeconds, toApiGatewayEvent(incoming, match));
+      const result = await invoke(handler, match.route.handler, match.route.timeoutSeconds ?? httpTimeoutSeconds, toApiGatewayEvent(incoming, match));
       send(response, fromLambdaResult(result));
     } catch (error) {
       // A handler that throws is a Lambda failure; API Gateway answers 500 without details.

@@ -1,4 +1,6 @@
+import { modeSchema } from '../../lambdas/core/mode';
 import type { IncomingRequest, OutgoingResponse } from './api-gateway';
+import type { BusDelivery, localStripeEventBus } from './eventbridge';
 import type { LocalPage } from './http-server';
 
 const page = (statusCode: number, title: string, body: string): OutgoingResponse => ({
@@ -7,13 +9,23 @@ const page = (statusCode: number, title: string, body: string): OutgoingResponse
   body: Buffer.from(`<!doctype html><title>${title}</title><h1>${title}</h1>${body}`),
 });
 
+const json = (statusCode: number, body: unknown): OutgoingResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: Buffer.from(JSON.stringify(body)),
+});
+
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * Pages that exist only on `npm start`, under /_local/: a stand-in for the merchant's dashboard
- * (where the Stripe OAuth flow lands) and a button for each schedule, to fire it now.
+ * (where the Stripe OAuth flow lands), a button for each schedule, to fire it now, and each mode's
+ * Stripe partner event bus (`POST /_local/events/stripe?mode=test`, the body an EventBridge event).
  */
-export const localPages = (options: { schedules: { name: string; fire: () => Promise<unknown> }[] }): LocalPage[] => [
+export const localPages = (options: {
+  schedules: { name: string; fire: () => Promise<unknown> }[];
+  stripeEventBus: ReturnType<typeof localStripeEventBus>;
+}): LocalPage[] => [
   async (request: IncomingRequest) => {
     const url = new URL(request.url, 'http://localhost');
     if (url.pathname !== '/_local/dashboard') return undefined;
@@ -26,6 +38,21 @@ export const localPages = (options: { schedules: { name: string; fire: () => Pro
     const schedule = options.schedules.find((candidate) => candidate.name === match[1]);
     if (!schedule) return page(404, 'No such schedule', '');
     const result = await schedule.fire();
-    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ fired: schedule.name, result })) };
+    return json(200, { fired: schedule.name, result });
+  },
+  async (request: IncomingRequest) => {
+    const url = new URL(request.url, 'http://localhost');
+    if (url.pathname !== '/_local/events/stripe' || request.method !== 'POST') return undefined;
+    const mode = modeSchema.safeParse(url.searchParams.get('mode'));
+    if (!mode.success) return json(400, { message: 'mode must be live or test' });
+    let event: unknown;
+    try {
+      event = JSON.parse(request.body.toString('utf8'));
+    } catch {
+      return json(400, { message: 'The body is not JSON.' });
+    }
+    if (typeof event !== 'object' || event === null) return json(400, { message: 'The body is not an EventBridge event.' });
+    const delivery: BusDelivery = await options.stripeEventBus.put(mode.data, event);
+    return json(delivery.delivered ? 202 : 200, delivery);
   },
 ];

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { queueConsumers, queues, scheduledFunctions, type QueueName } from '../../lambdas/functions';
 import { ensureTable, startDynamo } from './dynamodb';
+import { localStripeEventBus, localStripeEventSources } from './eventbridge';
 import { freePort } from './free-port';
 import { type LocalPage, startHttpServer } from './http-server';
 import { invoke, loadHandler } from './lambda-runtime';
@@ -115,6 +116,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       TALLY_SQS_ENDPOINT: sqs.endpoint,
       TALLY_RESYNC_QUEUE_URL: queueUrls.resync.url,
       TALLY_LEDGER_QUEUE_URL: queueUrls.ledger.url,
+      TALLY_STRIPE_EVENT_SOURCE_LIVE: localStripeEventSources.live,
+      TALLY_STRIPE_EVENT_SOURCE_TEST: localStripeEventSources.test,
       TALLY_OPERATOR_KEY: operatorKey,
       TALLY_OAUTH_STATE_KEY: oauthStateKey,
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -160,7 +163,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       stops.push(() => schedule.stop());
       return { name: scheduled.handler, fire: schedule.fire };
     });
-    pages.push(...localPages({ schedules }));
+    pages.push(...localPages({ schedules, stripeEventBus: localStripeEventBus(sqs.client, queueUrls.stripeEvents.url) }));
     if (emulatorUrl) Object.assign(process.env, await registerWebhookEndpoints(emulatorUrl, `${api.url}/webhooks/stripe`));
 
     const demo = await ensureDemoMerchant(api.url, operatorKey, state.demo);

@@ -4,6 +4,7 @@ import type { ConfigPatch, DeliveryPolicy, EmulatorConfig, FaultRuleInput, RateL
 import type { Mode } from './defaults';
 import type { AppSignature } from './app-signing';
 import type { DeliveryFilter, DeliveryRecord } from './deliveries';
+import type { DropRule, DropRuleInput, DroppedEvent } from './delivery-drops';
 import type { PlannedAuthorization } from './oauth-grants';
 import type { RequestLogEntry, RequestLogFilter } from './request-log';
 
@@ -260,6 +261,25 @@ export class EmulatorControl {
   /** Resolves once every webhook delivery is done (delivered or given up); rejects with status 408 after `timeoutMs`. */
   async waitForDeliveries(timeoutMs = 10_000): Promise<void> {
     await this.call('GET', '/deliveries/wait', undefined, { timeoutMs });
+  }
+
+  /**
+   * Loses the webhook deliveries of the next `events` events (or of a `share` of them, `seed` to
+   * repeat the pick), optionally only for one account, mode or some types: the events are still
+   * recorded and listed by `GET /v1/events`. Replaces any rule in force; `redeliver` ignores it.
+   */
+  dropDeliveries(rule: DropRuleInput): Promise<{ rule: DropRule; dropped: DroppedEvent[] }> {
+    return this.call('PUT', '/deliveries/drops', rule);
+  }
+
+  /** Delivers every event again from now on; what was dropped stays dropped. */
+  stopDroppingDeliveries(): Promise<{ rule: null; dropped: DroppedEvent[] }> {
+    return this.call('DELETE', '/deliveries/drops');
+  }
+
+  /** The rule in force (null when none) and the events whose deliveries were dropped since the last reset. */
+  droppedDeliveries(): Promise<{ rule: DropRule | null; dropped: DroppedEvent[] }> {
+    return this.call('GET', '/deliveries/drops');
   }
 
   async accounts(mode?: Mode): Promise<ConnectedAccount[]> {

@@ -5,6 +5,7 @@ import type { ApiPipeline } from './api';
 import { signAppRequest } from './app-signing';
 import { configPatchSchema } from './config';
 import type { Mode } from './defaults';
+import { dropRuleSchema } from './delivery-drops';
 import { ApiError } from './errors';
 import { createEvent, deliverEvent, emitEvent, type EventInput } from './events';
 import { sendJson } from './http';
@@ -226,6 +227,24 @@ export class ControlApi {
       },
       {
         method: 'GET',
+        path: '/_emulator/deliveries/drops',
+        handle: () => ({ rule: state.deliveryDrops.current, dropped: state.deliveryDrops.dropped }),
+      },
+      {
+        method: 'PUT',
+        path: '/_emulator/deliveries/drops',
+        handle: ({ body }) => ({ rule: state.deliveryDrops.set(dropRuleSchema.parse(body)), dropped: state.deliveryDrops.dropped }),
+      },
+      {
+        method: 'DELETE',
+        path: '/_emulator/deliveries/drops',
+        handle: () => {
+          state.deliveryDrops.stop();
+          return { rule: null, dropped: state.deliveryDrops.dropped };
+        },
+      },
+      {
+        method: 'GET',
         path: '/_emulator/accounts',
         handle: ({ query }) => ({ data: state.accounts.list(modeSchema.optional().parse(query.get('mode') ?? undefined)) }),
       },
@@ -347,7 +366,7 @@ export class ControlApi {
           const scope = this.scope(input.account, input.mode);
           const event = state.store.collection(scope, 'event').get(params.id as string);
           if (!event) throw new ControlError(404, `No such event in ${scope.mode} mode of ${scope.account}: ${params.id}`);
-          return { deliveries: deliverEvent(state, scope, event, input) };
+          return { deliveries: deliverEvent(state, scope, event, { ...input, ignoreDrops: true }) };
         },
       },
     ];

@@ -75,6 +75,8 @@ export function signatureHeader(payload: string, secret: string, timestamp = Mat
  */
 export class WebhookDispatcher {
   private records: DeliveryRecord[] = [];
+  /** Event id → endpoints that answered 2xx to it at least once, for `pending_webhooks` and `delivery_success`. */
+  private readonly deliveredTo = new Map<string, Set<string>>();
   private readonly queues = new Map<string, Job[]>();
   private readonly draining = new Set<string>();
   private readonly sleepers = new Map<NodeJS.Timeout, () => void>();
@@ -122,6 +124,11 @@ export class WebhookDispatcher {
     return record;
   }
 
+  /** How many endpoints have received the event (a 2xx answer), however many copies were sent. */
+  deliveredCount(eventId: string): number {
+    return this.deliveredTo.get(eventId)?.size ?? 0;
+  }
+
   list(filter: DeliveryFilter = {}): DeliveryRecord[] {
     return this.records.filter(
       (record) =>
@@ -162,6 +169,7 @@ export class WebhookDispatcher {
     this.inFlight.clear();
     this.queues.clear();
     this.records = [];
+    this.deliveredTo.clear();
     this.pending = 0;
     this.settle();
   }
@@ -209,6 +217,10 @@ export class WebhookDispatcher {
     record.lastError = error ?? null;
     record.history.push({ at: new Date(started).toISOString(), status, ...(error ? { error } : {}), durationMs: Date.now() - started });
     record.delivered = status !== null && status >= 200 && status < 300;
+    if (record.delivered) {
+      const endpoints = this.deliveredTo.get(record.eventId) ?? new Set<string>();
+      this.deliveredTo.set(record.eventId, endpoints.add(record.endpointId));
+    }
     return record.delivered;
   }
 

@@ -21,6 +21,8 @@ export interface DeliveryOptions {
   times?: number;
   /** Send the copies at once instead of one after the other. */
   concurrent?: boolean;
+  /** An explicit resend: delivered even while `/_emulator/deliveries/drops` drops events. */
+  ignoreDrops?: boolean;
 }
 
 const NO_REQUEST: RequestRef = { id: null, idempotency_key: null };
@@ -69,8 +71,9 @@ export function createEvent(state: EmulatorState, scope: Scope, input: EventInpu
   return event;
 }
 
-/** Sends an event, signed, to every endpoint it is addressed to. */
+/** Sends an event, signed, to every endpoint it is addressed to, unless its deliveries are being dropped. */
 export function deliverEvent(state: EmulatorState, scope: Scope, event: Stripe.Event, options: DeliveryOptions = {}): DeliveryRecord[] {
+  if (!options.ignoreDrops && state.deliveryDrops.decide({ id: event.id, type: event.type, account: event.account ?? null, mode: scope.mode })) return [];
   const payload = JSON.stringify(event, null, 2);
   const envelope = { id: event.id, type: event.type, account: event.account ?? null, mode: scope.mode, payload };
   const records: DeliveryRecord[] = [];

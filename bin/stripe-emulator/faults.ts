@@ -18,7 +18,7 @@ export interface FaultTarget {
 }
 
 /** mulberry32: small, fast and good enough to spread faults evenly; the point is repeatability. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -3,6 +3,7 @@ import { Accounts } from './accounts';
 import { applyConfigPatch, DEFAULT_DELIVERY_POLICY, STRIPE_RATE_LIMITS, type ConfigPatch, type EmulatorConfig } from './config';
 import { emulatorCredentials, type EmulatorCredentials } from './defaults';
 import { WebhookDispatcher } from './deliveries';
+import { DeliveryDrops } from './delivery-drops';
 import { FaultInjector } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { OAuthGrants } from './oauth-grants';
@@ -35,6 +36,7 @@ export class EmulatorState {
   readonly rateLimiter = new RateLimiter();
   readonly oauth = new OAuthGrants();
   readonly dispatcher: WebhookDispatcher;
+  readonly deliveryDrops = new DeliveryDrops();
   private readonly initialConfig: EmulatorConfig;
   private currentConfig: EmulatorConfig;
   private faultInjector: FaultInjector;
@@ -81,7 +83,7 @@ export class EmulatorState {
   }
 
   /**
-   * Back to a fresh start: no objects, accounts, events, deliveries or logs, and the start-up
+   * Back to a fresh start: no objects, accounts, events, deliveries (or drops of them) or logs, and the start-up
    * configuration. `keepWebhookEndpoints` keeps the platform's endpoints (ids and secrets included),
    * so a running stack that registered its endpoint once keeps receiving events.
    */
@@ -95,6 +97,7 @@ export class EmulatorState {
     this.rateLimiter.clear();
     this.oauth.clear();
     this.dispatcher.clear();
+    this.deliveryDrops.clear();
     this.clockOffsetSeconds = 0;
     this.currentConfig = this.initialConfig;
     this.faultInjector = new FaultInjector(this.currentConfig.faults);

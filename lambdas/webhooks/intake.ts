@@ -67,8 +67,11 @@ const envelopeSchema = z.looseObject({
   data: z.looseObject({ object: z.looseObject({}) }),
 });
 
-/** A signed body is still refused (400) unless it is an event: nothing is stored for a malformed one. */
-const envelope = (signed: unknown): Stripe.Event => {
+/**
+ * A signed body (or a partner bus's `detail`) is still refused unless it is an event: nothing is
+ * stored for a malformed one.
+ */
+export const envelope = (signed: unknown): Stripe.Event => {
   const parsed = envelopeSchema.safeParse(signed);
   if (!parsed.success) throw new ValidationError(notAnEvent, zodIssues(parsed.error), 'invalid_payload');
   return signed as Stripe.Event;
@@ -287,7 +290,14 @@ const applyOnce = async (delivery: Delivery, handle: EventHandler): Promise<Answ
 export const receive = async (payload: Buffer, signature: string | undefined): Promise<IntakeResult> => {
   if (payload.length > maxWebhookBytes) throw new PayloadTooLargeError(maxWebhookBytes);
   const { body, signedFor } = verify(payload, signature, await getSecret('stripeWebhookSecrets'));
-  const event = inSigningMode(envelope(body), signedFor);
+  return applyEvent(inSigningMode(envelope(body), signedFor), signedFor);
+};
+
+/**
+ * Applies an event whose envelope was checked and whose `livemode` is `mode`'s, exactly once,
+ * whichever way it came (webhook or EventBridge); the answer is logged once per event.
+ */
+export const applyEvent = async (event: Stripe.Event, mode: Mode): Promise<IntakeResult> => {
   logger.appendKeys({ stripeEventId: event.id, eventType: event.type });
   const answer = ({ status, outcome }: Answer): IntakeResult => {
     logger.info('Stripe event', { status, outcome });
@@ -297,7 +307,6 @@ export const receive = async (payload: Buffer, signature: string | undefined): P
   const handle = handlerFor(event.type);
   if (!handle) return answer({ status: 'ignored', outcome: 'no handler for this event type' });
   if (!event.account) return answer({ status: 'ignored', outcome: 'not an event of a connected account' });
-  const mode = modeOf(event.livemode);
   const accountId = event.account;
   return answer(
     await applyOnce(

@@ -46,9 +46,13 @@ describe('Stripe emulator: held-back events and replays of a customer’s histor
     expect(ids.size).toBe(events.length);
     expect(events.every((event) => event.account === shop.account && event.livemode === false && event.pending_webhooks === 1)).toBe(true);
     expect(types(events)).toEqual(expect.arrayContaining(['invoice.paid', 'invoice.payment_failed', 'charge.refunded', 'charge.dispute.closed', 'customer.subscription.deleted']));
+    // The history spans months: only its last 30 days are still listed, as Stripe keeps them.
+    const { now } = await shop.h.control.advanceTime(0);
+    const recent = events.filter((event) => event.created > now - 30 * 86_400);
     const listed = await shop.stripe.events.list({ limit: 100 }, shop.on).autoPagingToArray({ limit: 1000 });
-    expect(listed.map((event) => event.id)).toEqual(expect.arrayContaining(events.map((event) => event.id)));
-    expect(await shop.stripe.events.retrieve(events[0]?.id as string, {}, shop.on)).toEqual(events[0]);
+    expect(recent.length).toBeGreaterThan(0);
+    expect(listed.map((event) => event.id)).toEqual(expect.arrayContaining(recent.map((event) => event.id)));
+    expect(await shop.stripe.events.retrieve(recent[0]?.id as string, {}, shop.on)).toEqual(recent[0]);
   });
 
   it('delivers a whole history shuffled and duplicated, each copy signed and identical to the recorded event', async () => {

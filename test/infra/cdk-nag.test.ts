@@ -51,6 +51,15 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(awsSolutionsFindings(assembly.directory)).toEqual([]);
   });
 
+  it('find nothing unacknowledged with the Stripe EventBridge intake of both modes', () => {
+    const { app } = tallyApp({
+      outdir: mkdtempSync(path.join(tmpdir(), 'tally-nag-')),
+      context: { ...testContext, 'tally:stripeEventSourceLive': 'aws.partner/stripe.com/ed_1', 'tally:stripeEventSourceTest': 'aws.partner/stripe.com/ed_test_1' },
+    });
+    outdirs.push(app.outdir);
+    expect(awsSolutionsFindings(app.synth().directory)).toEqual([]);
+  });
+
   it('find nothing unacknowledged once queue consumers and schedules are added', () => {
     const { app } = appWith({ ...defaultCatalogue, queueConsumers: [fakeConsumer], scheduledFunctions: [fakeSchedule] });
     expect(awsSolutionsFindings(app.synth().directory)).toEqual([]);

@@ -14,7 +14,11 @@ import { actionsOf, resourcesOf, statementsOf, synth } from './synth';
 // Each synth takes a second or more; jest's 5 s default is too tight on a busy machine.
 jest.setTimeout(60_000);
 
-const { stack, template, functionId, logicalId } = synth();
+/** The whole stack: with both modes' Stripe EventBridge intake (stripe-eventbridge.test.ts covers it without). */
+const { stack, template, functionId, logicalId } = synth(undefined, {
+  'tally:stripeEventSourceLive': 'aws.partner/stripe.com/ed_1',
+  'tally:stripeEventSourceTest': 'aws.partner/stripe.com/ed_test_1',
+});
 /** The template as plain JSON: tests below read properties the typed matchers cannot reach. */
 type Json = ReturnType<typeof template.toJSON>;
 const resources: Json = template.toJSON().Resources;

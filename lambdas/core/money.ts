@@ -71,3 +71,17 @@ export const threeDecimalCurrencies: ReadonlySet<string> = new Set(['bhd', 'jod'
 /** How many decimal places the currency's minor unit is: 0 (yen), 3 (dinars) or 2. */
 export const minorUnitDigits = (currency: string): number =>
   isZeroDecimal(currency) ? 0 : threeDecimalCurrencies.has(currency.toLowerCase()) ? 3 : 2;
+
+const maxExact = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * `a + b`, exactly. Each amount Tally accepts is at most `maxAmount`, but a total over very many
+ * can pass 2^53, where a number silently rounds: the sum is done in BigInt, and one a number cannot
+ * hold exactly fails loudly (naming `what`) instead of showing a figure that is slightly wrong.
+ */
+export const exactSum = (a: number, b: number, what = 'a total'): number => {
+  if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) throw new Error(`${what} holds ${Number.isSafeInteger(a) ? b : a}, which is not an exact integer`);
+  const sum = BigInt(a) + BigInt(b);
+  if (sum > maxExact || sum < -maxExact) throw new Error(`${what} adds up to ${sum}, more than a number holds exactly`);
+  return Number(sum);
+};

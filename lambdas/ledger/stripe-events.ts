@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import type { EventContext } from '../webhooks/types';
-import { recordPaymentChange, recordPurchase, recordSubscription } from './apply';
+import { type PurchaseEvent, recordPaymentChange, recordPurchase, recordSubscription } from './apply';
 import {
   chargeCustomerId,
   chargeEvidence,
@@ -27,6 +27,9 @@ import {
   subscriptionCustomerId,
   subscriptionFacts,
   subscriptionSchema,
+  type StripeCheckoutSession,
+  type StripeInvoice,
+  type StripeInvoiceLine,
 } from './stripe-objects';
 import {
   allInvoiceLines,
@@ -65,10 +68,18 @@ export const invoicePaid = async (context: Context, event: Stripe.InvoicePaidEve
   const subscriptionId = invoiceSubscriptionId(payload);
   const session = payload.billing_reason === 'subscription_create' && subscriptionId ? await sessionOfSubscription(context, subscriptionId) : null;
   const invoice = session ? payload : await invoiceWithDetails(context, payload.id);
-  const observed = observedAt(event);
-  const facts = invoiceFacts(invoice, await allInvoiceLines(context, invoice), observed);
+  return recordPurchase(context, paidInvoicePurchase(invoice, await allInvoiceLines(context, invoice), session, observedAt(event)));
+};
 
-  return recordPurchase(context, {
+/**
+ * A paid invoice (with all its lines, and the Checkout Session that started its subscription, if
+ * any) as the purchase event the ledger records: pure, so history imports and tests build the same.
+ */
+export const paidInvoicePurchase = (invoice: StripeInvoice, lines: readonly StripeInvoiceLine[], session: StripeCheckoutSession | null, observed: string): PurchaseEvent => {
+  const customerId = invoiceCustomerId(invoice) as string;
+  const subscriptionId = invoiceSubscriptionId(invoice);
+  const facts = invoiceFacts(invoice, lines, observed);
+  return {
     bookId: customerId,
     customerId,
     purchaseKey: invoice.id,
@@ -82,7 +93,7 @@ export const invoicePaid = async (context: Context, event: Stripe.InvoicePaidEve
     references: [],
     ...(subscriptionId ? { subscription: { id: subscriptionId, startedAt: facts.since } } : {}),
     summary: `invoice ${invoice.id} paid`,
-  });
+  };
 };
 
 /**

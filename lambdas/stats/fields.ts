@@ -1,4 +1,4 @@
-import type { Money } from '../core/money';
+import { exactSum, type Money } from '../core/money';
 
 /**
  * Counters as stored: flat attribute name → integer. One attribute per figure and currency
@@ -24,26 +24,9 @@ export const counterFieldsOf = (item: Record<string, unknown>): CounterFields =>
   return fields;
 };
 
-/**
- * Counters add up exactly. Each amount is at most 99,999,999, but a total over very many items
- * could pass 2^53, where a number would silently round: the arithmetic is BigInt, and a total a
- * number cannot hold exactly fails loudly instead of showing a figure that is slightly wrong.
- */
-const maxSafe = BigInt(Number.MAX_SAFE_INTEGER);
-
-const exact = (name: string, value: number): bigint => {
-  if (!Number.isSafeInteger(value)) throw new Error(`Counter ${name} holds ${value}, which is not an exact integer`);
-  return BigInt(value);
-};
-
-const toNumber = (name: string, total: bigint): number => {
-  if (total > maxSafe || total < -maxSafe) throw new Error(`Counter ${name} adds up to ${total}, more than a number holds exactly`);
-  return Number(total);
-};
-
-/** Adds `more` into `into` (mutating it) and returns it: counters only ever add up. */
+/** Adds `more` into `into` (mutating it) and returns it: counters only ever add up, exactly. */
 export const addFields = (into: CounterFields, more: CounterFields): CounterFields => {
-  for (const [name, value] of Object.entries(more)) into[name] = toNumber(name, exact(name, into[name] ?? 0) + exact(name, value));
+  for (const [name, value] of Object.entries(more)) into[name] = exactSum(into[name] ?? 0, value, `Counter ${name}`);
   return into;
 };
 
@@ -58,11 +41,11 @@ export const amountsOf = (fields: CounterFields, field: AmountField): Money[] =>
 
 /** Earned minus reversed, per currency; negative when a period took back more than it earned. */
 export const netAmounts = (earned: Money[], reversed: Money[]): Money[] => {
-  const name = (currency: string) => `commissions_${currency}`;
-  const net = new Map(earned.map((money) => [money.currency, exact(name(money.currency), money.amount)]));
-  for (const money of reversed) net.set(money.currency, (net.get(money.currency) ?? 0n) - exact(name(money.currency), money.amount));
+  const name = (currency: string) => `Counter commissions_${currency}`;
+  const net = new Map(earned.map((money) => [money.currency, exactSum(0, money.amount, name(money.currency))]));
+  for (const money of reversed) net.set(money.currency, exactSum(net.get(money.currency) ?? 0, -money.amount, name(money.currency)));
   return [...net]
-    .filter(([, amount]) => amount !== 0n)
-    .map(([currency, amount]) => ({ amount: toNumber(name(currency), amount), currency }))
+    .filter(([, amount]) => amount !== 0)
+    .map(([currency, amount]) => ({ amount, currency }))
     .sort((a, b) => a.currency.localeCompare(b.currency));
 };

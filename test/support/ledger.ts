@@ -7,17 +7,13 @@ import {
   chargeEvidence,
   chargeFacts,
   chargeSchema,
-  checkoutEvidence,
-  checkoutFacts,
   checkoutSessionSchema,
-  customerEvidence,
   disputeFact,
   disputeSchema,
-  invoiceEvidence,
-  invoiceFacts,
   invoiceSchema,
   parse,
 } from '../../lambdas/ledger/stripe-objects';
+import { paidInvoicePurchase } from '../../lambdas/ledger/stripe-events';
 import { batchGet } from '../../lambdas/store/batch';
 import { keys } from '../../lambdas/store/keys';
 import { Transaction } from '../../lambdas/store/transaction';
@@ -174,23 +170,7 @@ const sessionObject = (customer: Subscriber, clientReferenceId: string) => ({
 export const invoicePaid = (customer: Subscriber, n: number, checkout?: { clientReferenceId: string }): PurchaseEvent => {
   const invoice = parse(invoiceSchema, invoiceObject(customer, n), 'invoice');
   const session = n === 0 && checkout ? parse(checkoutSessionSchema, sessionObject(customer, checkout.clientReferenceId), 'checkout session') : null;
-  const observed = iso(invoicePaidAt(customer, n));
-  const facts = invoiceFacts(invoice, invoice.lines.data, observed);
-  return {
-    bookId: customer.customerId,
-    customerId: customer.customerId,
-    purchaseKey: invoice.id,
-    facts: { kind: 'invoice', invoice: facts, ...(session ? { checkout: checkoutFacts(session, null, observed) } : {}) },
-    evidence: {
-      invoice: invoiceEvidence(invoice),
-      ...(session ? { checkout: checkoutEvidence(session) } : {}),
-      customer: customerEvidence(session ? session.customer : invoice.customer) ?? {},
-    },
-    observedAt: observed,
-    references: [],
-    subscription: { id: customer.subscriptionId, startedAt: facts.since },
-    summary: `invoice ${invoice.id} paid`,
-  };
+  return paidInvoicePurchase(invoice, invoice.lines.data, session, iso(invoicePaidAt(customer, n)));
 };
 
 // ── Payments and their disputes ──────────────────────────────────────────────────────────────

@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
+import { modeSchema } from '../lambdas/core/mode';
+import { localStripeEventSources } from './local/eventbridge';
 import { startLocalStack } from './local/stack';
 
 /**
  * `npm start`: the whole of Tally on one machine. Flags: --in-memory (no data kept), --port,
- * --data-dir, --dynamodb-port, --sqs-port, --schedule-seconds, --ready-file (a JSON description of
- * the running stack, for tests and benchmarks), --quiet (no banner).
+ * --data-dir, --dynamodb-port, --sqs-port, --schedule-seconds, --eventbridge=test|live|test,live (the
+ * emulator sends those modes' events by EventBridge, to /_local/events/stripe, instead of to the
+ * webhook), --ready-file (a JSON description of the running stack, for tests and benchmarks),
+ * --quiet (no banner).
  */
 const { values: flags } = parseArgs({
   options: {
@@ -17,12 +21,19 @@ const { values: flags } = parseArgs({
     'sqs-port': { type: 'string' },
     'emulator-port': { type: 'string' },
     'schedule-seconds': { type: 'string' },
+    eventbridge: { type: 'string' },
     'ready-file': { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
 });
 
 const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+const modeList = (value: string | undefined) =>
+  value?.split(',').map((mode) => {
+    const parsed = modeSchema.safeParse(mode.trim());
+    if (!parsed.success) throw new Error(`--eventbridge takes test, live or test,live, not "${mode}"`);
+    return parsed.data;
+  });
 
 const main = async () => {
   // Node 20 is this machine's runtime; the SDK's notice about its future minimum is noise here.
@@ -37,6 +48,7 @@ const main = async () => {
     publicUrl: process.env.TALLY_PUBLIC_URL,
     operatorKey: process.env.TALLY_OPERATOR_KEY,
     scheduleIntervalMs: flags['schedule-seconds'] ? Number(flags['schedule-seconds']) * 1000 : undefined,
+    eventBridgeModes: modeList(flags.eventbridge),
     log: (line) => console.error(line),
   });
 
@@ -64,6 +76,7 @@ const main = async () => {
     sqsEndpoint: stack.sqsEndpoint,
     queues: stack.queues,
     emulatorUrl: stack.emulatorUrl,
+    stripeDelivery: stack.stripeDelivery,
     demo: stack.demo,
     pid: process.pid,
   };
@@ -78,6 +91,11 @@ const main = async () => {
         `  DynamoDB Local    ${stack.dynamoEndpoint}    table "${stack.tableName}"`,
         `  SQS server        ${stack.sqsEndpoint}`,
         `  Stripe            ${stack.emulatorUrl ? `emulator at ${stack.emulatorUrl}` : `Stripe itself (${process.env.STRIPE_API_BASE ?? 'api.stripe.com'})`}`,
+        ...(['test', 'live'] as const).map((mode) =>
+          stack.stripeDelivery[mode] === 'eventbridge'
+            ? `    ${mode} events     by EventBridge: POST ${stack.apiUrl}/_local/events/stripe?mode=${mode} (source ${localStripeEventSources[mode]})`
+            : `    ${mode} events     by webhook: POST ${stack.apiUrl}/webhooks/stripe`,
+        ),
         '',
         `  Operator key      ${stack.operatorKey}`,
         `  Demo merchant     ${stack.demo.merchantId}`,

@@ -8,6 +8,16 @@ export const localStripeEventSources: Record<Mode, string> = {
   test: 'aws.partner/stripe.com/ed_test_local',
 };
 
+/**
+ * The Stripe emulator's EventBridge destination for a mode on `npm start`: the mode's local bus,
+ * `POST /_local/events/stripe?mode=…` of the API at `apiUrl`, with the mode's partner event source.
+ */
+export const localEventBridgeDestination = (apiUrl: string, mode: Mode) => ({
+  type: 'eventbridge' as const,
+  url: `${apiUrl}/_local/events/stripe?mode=${mode}`,
+  source: localStripeEventSources[mode],
+});
+
 export type BusDelivery = { delivered: true; messageId: string } | { delivered: false; reason: string };
 
 /**

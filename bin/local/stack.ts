@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Mode } from '../../lambdas/core/mode';
 import { queueConsumers, queues, scheduledFunctions, type QueueName } from '../../lambdas/functions';
+import { EmulatorControl } from '../stripe-emulator/client';
 import { ensureTable, startDynamo } from './dynamodb';
-import { localStripeEventBus, localStripeEventSources } from './eventbridge';
+import { localEventBridgeDestination, localStripeEventBus, localStripeEventSources } from './eventbridge';
 import { freePort } from './free-port';
 import { type LocalPage, startHttpServer } from './http-server';
 import { invoke, loadHandler } from './lambda-runtime';
@@ -23,6 +25,8 @@ export interface LocalStackOptions {
   emulatorPort?: number;
   publicUrl?: string;
   operatorKey?: string;
+  /** Modes whose events the emulator sends by EventBridge, to the mode's local bus, instead of to the webhook. */
+  eventBridgeModes?: Mode[];
   /** Overrides every schedule's rate, so a developer can watch it fire. */
   scheduleIntervalMs?: number;
   log?: (line: string) => void;
@@ -38,6 +42,8 @@ export interface LocalStack {
   queues: Record<QueueName, QueueUrls>;
   /** Undefined when the stack talks to Stripe itself. */
   emulatorUrl?: string;
+  /** How the emulator sends each mode's events at start-up (tests may switch it with the emulator's control API). */
+  stripeDelivery: Record<Mode, 'webhook' | 'eventbridge'>;
   demo: DemoMerchant;
   stop(): Promise<void>;
 }
@@ -96,6 +102,10 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
   };
   try {
     checkWebhookSecrets(process.env);
+    const eventBridgeModes = options.eventBridgeModes ?? [];
+    if (eventBridgeModes.length > 0 && usesRealStripe(process.env)) {
+      throw new Error('EventBridge delivery is the Stripe emulator’s: against Stripe itself, events come as `stripe listen` forwards them.');
+    }
     const state = readState(options.dataDir);
     const dynamo = await startDynamo({ port: options.dynamoPort || (await freePort()), dataDir: options.dataDir });
     stops.push(() => dynamo.stop());
@@ -164,7 +174,15 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       return { name: scheduled.handler, fire: schedule.fire };
     });
     pages.push(...localPages({ schedules, stripeEventBus: localStripeEventBus(sqs.client, queueUrls.stripeEvents.url) }));
-    if (emulatorUrl) Object.assign(process.env, await registerWebhookEndpoints(emulatorUrl, `${api.url}/webhooks/stripe`));
+    if (emulatorUrl) {
+      Object.assign(process.env, await registerWebhookEndpoints(emulatorUrl, `${api.url}/webhooks/stripe`));
+      const control = new EmulatorControl(emulatorUrl);
+      for (const mode of eventBridgeModes) await control.setEventDestination(mode, localEventBridgeDestination(api.url, mode));
+    }
+    const stripeDelivery = {
+      test: eventBridgeModes.includes('test') ? 'eventbridge' : 'webhook',
+      live: eventBridgeModes.includes('live') ? 'eventbridge' : 'webhook',
+    } as const;
 
     const demo = await ensureDemoMerchant(api.url, operatorKey, state.demo);
     writeState(options.dataDir, { operatorKey, oauthStateKey, demo });
@@ -178,6 +196,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       sqsEndpoint: sqs.endpoint,
       queues: queueUrls,
       emulatorUrl,
+      stripeDelivery,
       demo,
       stop,
     };

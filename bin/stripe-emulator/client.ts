@@ -5,6 +5,7 @@ import type { Mode } from './defaults';
 import type { AppSignature } from './app-signing';
 import type { DeliveryFilter, DeliveryRecord } from './deliveries';
 import type { DropRule, DropRuleInput, DroppedEvent } from './delivery-drops';
+import type { EventDestination, EventDestinationInput } from './event-destinations';
 import type { PlannedAuthorization } from './oauth-grants';
 import type { RequestLogEntry, RequestLogFilter } from './request-log';
 
@@ -39,8 +40,9 @@ export interface DeliveryOptions {
  * `account` (a connected account, whose mode is known) or, without it, the platform in `mode` (test by
  * default). Each returns the objects it made and `events`: every event it caused, in Stripe's order,
  * already recorded on the account (`GET /v1/events`). With `deliver: true` (the default) they are
- * also sent, signed, to the webhook endpoints; with `deliver: false` they are not, and a test sends
- * them later with `sendEvents(scope, events, { order: 'shuffled', seed })` or `redeliver(...)`.
+ * also sent, signed, to the webhook endpoints (or to the mode's EventBridge destination); with
+ * `deliver: false` they are not, and a test sends them later with
+ * `sendEvents(scope, events, { order: 'shuffled', seed })` or `redeliver(...)`.
  * Refusals answer with Stripe's own error body and status (an inactive promotion code: 400) and send
  * no event; malformed input answers 400 `invalid_request`. Amounts are integers in the currency's
  * smallest unit (jpy: yen). Objects are shaped as API 2026-10-28.endive returns them.
@@ -204,7 +206,8 @@ export class EmulatorControl {
 
   /**
    * Forgets every object, account, event, delivery and log entry, and restores the start-up
-   * configuration; `keepWebhookEndpoints` keeps the platform's webhook endpoints as they are.
+   * configuration; `keepWebhookEndpoints` keeps the platform's webhook endpoints and each mode's
+   * event destination as they are.
    */
   async reset(options: { keepWebhookEndpoints?: boolean } = {}): Promise<void> {
     await this.call('POST', '/reset', options);
@@ -258,13 +261,13 @@ export class EmulatorControl {
     return (await this.call<{ data: DeliveryRecord[] }>('GET', '/deliveries', undefined, { ...filter })).data;
   }
 
-  /** Resolves once every webhook delivery is done (delivered or given up); rejects with status 408 after `timeoutMs`. */
+  /** Resolves once every delivery, webhook or EventBridge, is done (delivered or given up); rejects with status 408 after `timeoutMs`. */
   async waitForDeliveries(timeoutMs = 10_000): Promise<void> {
     await this.call('GET', '/deliveries/wait', undefined, { timeoutMs });
   }
 
   /**
-   * Loses the webhook deliveries of the next `events` events (or of a `share` of them, `seed` to
+   * Loses the deliveries (webhook or EventBridge) of the next `events` events (or of a `share` of them, `seed` to
    * repeat the pick), optionally only for one account, mode or some types: the events are still
    * recorded and listed by `GET /v1/events`. Replaces any rule in force; `redeliver` ignores it.
    */
@@ -280,6 +283,21 @@ export class EmulatorControl {
   /** The rule in force (null when none) and the events whose deliveries were dropped since the last reset. */
   droppedDeliveries(): Promise<{ rule: DropRule | null; dropped: DroppedEvent[] }> {
     return this.call('GET', '/deliveries/drops');
+  }
+
+  /** How the mode's events leave the emulator: `{ type: 'webhook' }` or its EventBridge destination. */
+  eventDestination(mode: Mode): Promise<EventDestination> {
+    return this.call('GET', `/event-destinations/${mode}`);
+  }
+
+  /**
+   * Sends the mode's events (its connected accounts' included, or only those of `accounts`) to an
+   * EventBridge destination instead of the webhook endpoints: each is POSTed, unsigned, to `url` as
+   * EventBridge hands it to a rule's target, with the webhooks' retries, order and delivery records.
+   * `{ type: 'webhook' }` goes back to the webhook endpoints.
+   */
+  setEventDestination(mode: Mode, destination: EventDestinationInput): Promise<EventDestination> {
+    return this.call('PUT', `/event-destinations/${mode}`, destination);
   }
 
   async accounts(mode?: Mode): Promise<ConnectedAccount[]> {

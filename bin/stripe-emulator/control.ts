@@ -6,6 +6,7 @@ import { signAppRequest } from './app-signing';
 import { configPatchSchema } from './config';
 import type { Mode } from './defaults';
 import { dropRuleSchema } from './delivery-drops';
+import { eventDestinationSchema } from './event-destinations';
 import { ApiError } from './errors';
 import { createEvent, deliverEvent, emitEvent, type EventInput } from './events';
 import { sendJson } from './http';
@@ -211,6 +212,7 @@ export class ControlApi {
             eventId: query.get('eventId') ?? undefined,
             type: query.get('type') ?? undefined,
             account: query.get('account') ?? undefined,
+            destination: z.enum(['webhook', 'eventbridge']).optional().parse(query.get('destination') ?? undefined),
             endpointId: query.get('endpointId') ?? undefined,
           });
           return { count: data.length, pending: state.dispatcher.pendingCount, data };
@@ -242,6 +244,17 @@ export class ControlApi {
           state.deliveryDrops.stop();
           return { rule: null, dropped: state.deliveryDrops.dropped };
         },
+      },
+      { method: 'GET', path: '/_emulator/event-destinations', handle: () => state.eventDestinations.all() },
+      {
+        method: 'GET',
+        path: '/_emulator/event-destinations/:mode',
+        handle: ({ params }) => state.eventDestinations.get(modeSchema.parse(params.mode)),
+      },
+      {
+        method: 'PUT',
+        path: '/_emulator/event-destinations/:mode',
+        handle: ({ params, body }) => state.eventDestinations.set(modeSchema.parse(params.mode), eventDestinationSchema.parse(body)),
       },
       {
         method: 'GET',

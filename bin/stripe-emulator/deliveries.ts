@@ -1,15 +1,33 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type Stripe from 'stripe';
 import type { DeliveryPolicy } from './config';
 import type { Mode } from './defaults';
 import { newId } from './ids';
 
+/** A webhook endpoint: the event's JSON, signed with the endpoint's secret. */
 export interface WebhookTarget {
+  kind: 'webhook';
   endpointId: string;
   url: string;
   secret: string;
 }
+
+/**
+ * An Amazon EventBridge destination: the event as EventBridge hands it to a rule's target, unsigned
+ * (only Stripe can put events on its partner bus). `endpointId` is the destination's `ed_…` id.
+ */
+export interface EventBridgeTarget {
+  kind: 'eventbridge';
+  endpointId: string;
+  url: string;
+  source: string;
+  awsAccountId: string;
+  region: string;
+}
+
+export type DeliveryTarget = WebhookTarget | EventBridgeTarget;
 
 export interface DeliveryAttempt {
   at: string;
@@ -25,6 +43,7 @@ export interface DeliveryRecord {
   /** The connected account the event is about; null for the platform's own events. */
   account: string | null;
   mode: Mode;
+  destination: DeliveryTarget['kind'];
   endpointId: string;
   url: string;
   attempts: number;
@@ -44,6 +63,7 @@ export interface DeliveryFilter {
   eventId?: string;
   type?: string;
   account?: string;
+  destination?: DeliveryTarget['kind'];
   endpointId?: string;
 }
 
@@ -52,13 +72,16 @@ export interface EventEnvelope {
   type: string;
   account: string | null;
   mode: Mode;
+  event: Stripe.Event;
+  /** The event's JSON as a webhook sends it. */
   payload: string;
 }
 
 interface Job {
   record: DeliveryRecord;
-  envelope: EventEnvelope;
-  target: WebhookTarget;
+  target: DeliveryTarget;
+  /** What every attempt of this delivery sends: one EventBridge event keeps its id across retries. */
+  body: string;
   epoch: number;
 }
 
@@ -68,12 +91,28 @@ export function signatureHeader(payload: string, secret: string, timestamp = Mat
   return `t=${timestamp},v1=${signature}`;
 }
 
+/** The EventBridge event AWS hands the rule's target for a Stripe event put on the partner bus. */
+export function eventBridgeEvent(envelope: EventEnvelope, target: EventBridgeTarget): string {
+  return JSON.stringify({
+    version: '0',
+    id: randomUUID(),
+    'detail-type': envelope.type,
+    source: target.source,
+    account: target.awsAccountId,
+    time: new Date(envelope.event.created * 1000).toISOString(),
+    region: target.region,
+    resources: [],
+    detail: envelope.event,
+  });
+}
+
 /**
- * Delivers signed events by HTTP POST. Each endpoint has a queue served in creation order: an event
- * is retried (with backoff) until it succeeds or is given up before the next one is sent, so a
- * receiver sees events in order unless a test asks for concurrent or shuffled deliveries.
+ * Delivers events by HTTP POST, to webhook endpoints (signed) or EventBridge destinations. Each
+ * endpoint or destination has a queue served in creation order: an event is retried (with backoff)
+ * until it succeeds or is given up before the next one is sent, so a receiver sees events in order
+ * unless a test asks for concurrent or shuffled deliveries.
  */
-export class WebhookDispatcher {
+export class EventDispatcher {
   private records: DeliveryRecord[] = [];
   /** Event id → endpoints that answered 2xx to it at least once, for `pending_webhooks` and `delivery_success`. */
   private readonly deliveredTo = new Map<string, Set<string>>();
@@ -92,13 +131,14 @@ export class WebhookDispatcher {
     return this.pending;
   }
 
-  dispatch(envelope: EventEnvelope, target: WebhookTarget, options: { concurrent?: boolean } = {}): DeliveryRecord {
+  dispatch(envelope: EventEnvelope, target: DeliveryTarget, options: { concurrent?: boolean } = {}): DeliveryRecord {
     const record: DeliveryRecord = {
       id: newId('dlv'),
       eventId: envelope.id,
       type: envelope.type,
       account: envelope.account,
       mode: envelope.mode,
+      destination: target.kind,
       endpointId: target.endpointId,
       url: target.url,
       attempts: 0,
@@ -112,7 +152,8 @@ export class WebhookDispatcher {
     };
     this.records.push(record);
     this.pending += 1;
-    const job: Job = { record, envelope, target, epoch: this.epoch };
+    const body = target.kind === 'eventbridge' ? eventBridgeEvent(envelope, target) : envelope.payload;
+    const job: Job = { record, target, body, epoch: this.epoch };
     if (options.concurrent) {
       void this.deliver(job);
     } else {
@@ -137,6 +178,7 @@ export class WebhookDispatcher {
         (filter.eventId === undefined || record.eventId === filter.eventId) &&
         (filter.type === undefined || record.type === filter.type) &&
         (filter.account === undefined || record.account === filter.account) &&
+        (filter.destination === undefined || record.destination === filter.destination) &&
         (filter.endpointId === undefined || record.endpointId === filter.endpointId),
     );
   }
@@ -208,10 +250,10 @@ export class WebhookDispatcher {
   }
 
   private async attempt(job: Job): Promise<boolean> {
-    const { record, envelope, target } = job;
+    const { record, target, body } = job;
     const started = Date.now();
     record.attempts += 1;
-    const { status, error } = await this.post(target, envelope.payload);
+    const { status, error } = await this.post(target, body);
     if (job.epoch !== this.epoch) return false;
     record.lastStatus = status;
     record.lastError = error ?? null;
@@ -224,7 +266,7 @@ export class WebhookDispatcher {
     return record.delivered;
   }
 
-  private post(target: WebhookTarget, payload: string): Promise<{ status: number | null; error?: string }> {
+  private post(target: DeliveryTarget, payload: string): Promise<{ status: number | null; error?: string }> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     return new Promise<{ status: number | null; error?: string }>((resolve) => {
@@ -241,8 +283,9 @@ export class WebhookDispatcher {
           headers: {
             'Content-Type': 'application/json; charset=utf-8',
             'Content-Length': Buffer.byteLength(payload),
-            'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-            'Stripe-Signature': signatureHeader(payload, target.secret),
+            ...(target.kind === 'webhook'
+              ? { 'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'Stripe-Signature': signatureHeader(payload, target.secret) }
+              : { 'User-Agent': 'Amazon EventBridge' }),
             Connection: 'close',
           },
         },

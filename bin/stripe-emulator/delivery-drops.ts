@@ -34,9 +34,9 @@ export interface DropTarget {
 }
 
 /**
- * Webhook deliveries lost on the way, as when an endpoint is down and Stripe gives up: a dropped
- * event is still recorded (listable with `GET /v1/events`, `pending_webhooks` above 0) but no
- * endpoint is ever sent it, so a receiver can only recover it from the events list.
+ * Deliveries (webhook or EventBridge) lost on the way, as when an endpoint is down and Stripe gives
+ * up: a dropped event is still recorded (listable with `GET /v1/events`, `pending_webhooks` above 0)
+ * but no endpoint or destination is ever sent it, so a receiver can only recover it from the events list.
  */
 export class DeliveryDrops {
   private rule: DropRule | null = null;

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { EMULATOR_API_VERSION } from './defaults';
-import type { DeliveryRecord, WebhookTarget } from './deliveries';
+import type { DeliveryRecord, DeliveryTarget, WebhookTarget } from './deliveries';
 import { newId } from './ids';
 import type { RequestRef } from './route';
 import type { EmulatorState } from './state';
@@ -17,7 +17,7 @@ export interface EventInput {
 }
 
 export interface DeliveryOptions {
-  /** Deliver the event this many times to each endpoint (Stripe's at-least-once delivery). */
+  /** Deliver the event this many times to each endpoint or destination (Stripe's at-least-once delivery). */
   times?: number;
   /** Send the copies at once instead of one after the other. */
   concurrent?: boolean;
@@ -27,20 +27,27 @@ export interface DeliveryOptions {
 
 const NO_REQUEST: RequestRef = { id: null, idempotency_key: null };
 
-/** Endpoints an event in `scope` goes to: the account's own, plus the platform's Connect endpoints for a connected account. */
-export function webhookTargets(state: EmulatorState, scope: Scope, type: string): WebhookTarget[] {
+/**
+ * Where an event in `scope` goes: the mode's EventBridge destination when it has one (for the
+ * platform's events and its connected accounts'), else the account's own webhook endpoints plus the
+ * platform's Connect endpoints for a connected account.
+ */
+export function deliveryTargets(state: EmulatorState, scope: Scope, type: string): DeliveryTarget[] {
   const platformId = state.credentials.platformAccountId;
-  const wanted: Array<{ scope: Scope; connect: boolean }> = [{ scope, connect: false }];
-  if (scope.account !== platformId && state.accounts.isKnown(scope.mode, scope.account)) {
-    wanted.push({ scope: { mode: scope.mode, account: platformId }, connect: true });
+  const connected = scope.account !== platformId && state.accounts.isKnown(scope.mode, scope.account);
+  if (scope.account === platformId || connected) {
+    const eventBridge = state.eventDestinations.eventBridgeTarget(scope.mode, connected ? scope.account : null);
+    if (eventBridge) return [eventBridge];
   }
+  const wanted: Array<{ scope: Scope; connect: boolean }> = [{ scope, connect: false }];
+  if (connected) wanted.push({ scope: { mode: scope.mode, account: platformId }, connect: true });
   const targets: WebhookTarget[] = [];
   for (const { scope: endpointScope, connect } of wanted) {
     for (const endpoint of state.store.collection(endpointScope, 'webhook_endpoint').all()) {
       const settings = state.webhookSettings.get(endpoint.id);
       if (!settings || settings.connect !== connect || endpoint.status !== 'enabled') continue;
       if (!endpoint.enabled_events.includes('*') && !endpoint.enabled_events.includes(type)) continue;
-      targets.push({ endpointId: endpoint.id, url: endpoint.url, secret: settings.secret });
+      targets.push({ kind: 'webhook', endpointId: endpoint.id, url: endpoint.url, secret: settings.secret });
     }
   }
   return targets;
@@ -60,7 +67,7 @@ export function createEvent(state: EmulatorState, scope: Scope, input: EventInpu
       ...(input.previousAttributes ? { previous_attributes: structuredClone(input.previousAttributes) } : {}),
     },
     livemode: scope.mode === 'live',
-    pending_webhooks: webhookTargets(state, scope, input.type).length,
+    pending_webhooks: deliveryTargets(state, scope, input.type).length,
     request: input.request ?? NO_REQUEST,
     type: input.type as Stripe.Event.Type,
   };
@@ -71,13 +78,13 @@ export function createEvent(state: EmulatorState, scope: Scope, input: EventInpu
   return event;
 }
 
-/** Sends an event, signed, to every endpoint it is addressed to, unless its deliveries are being dropped. */
+/** Sends an event to every endpoint (signed) or destination it is addressed to, unless its deliveries are being dropped. */
 export function deliverEvent(state: EmulatorState, scope: Scope, event: Stripe.Event, options: DeliveryOptions = {}): DeliveryRecord[] {
   if (!options.ignoreDrops && state.deliveryDrops.decide({ id: event.id, type: event.type, account: event.account ?? null, mode: scope.mode })) return [];
   const payload = JSON.stringify(event, null, 2);
-  const envelope = { id: event.id, type: event.type, account: event.account ?? null, mode: scope.mode, payload };
+  const envelope = { id: event.id, type: event.type, account: event.account ?? null, mode: scope.mode, event, payload };
   const records: DeliveryRecord[] = [];
-  for (const target of webhookTargets(state, scope, event.type)) {
+  for (const target of deliveryTargets(state, scope, event.type)) {
     for (let copy = 0; copy < (options.times ?? 1); copy += 1) {
       records.push(state.dispatcher.dispatch(envelope, target, { concurrent: options.concurrent ?? false }));
     }

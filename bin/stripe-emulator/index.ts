@@ -4,6 +4,7 @@ import { ApiPipeline } from './api';
 import type { DeliveryPolicy, FaultRuleInput, RateLimits } from './config';
 import { ControlApi } from './control';
 import type { EmulatorCredentials, Mode } from './defaults';
+import type { EventDestinationInput } from './event-destinations';
 import { BodyTooLargeError, readBody, sendJson, Timers } from './http';
 import { authorize } from './oauth';
 import { createWebhookEndpoint } from './resources/webhook-endpoints';
@@ -11,6 +12,7 @@ import { EmulatorState } from './state';
 
 export { emulatorCredentials, EMULATOR_API_VERSION } from './defaults';
 export type { EmulatorCredentials, Mode } from './defaults';
+export type { EventDestination, EventDestinationInput } from './event-destinations';
 export { EmulatorControl } from './client';
 
 /** A webhook endpoint that exists from the start (and after every reset), e.g. the local stack's `/webhooks/stripe`. */
@@ -34,6 +36,8 @@ export interface StripeEmulatorOptions {
   delivery?: Partial<DeliveryPolicy>;
   credentials?: Partial<EmulatorCredentials>;
   webhookEndpoints?: StartupWebhookEndpoint[];
+  /** A mode given `{ type: 'eventbridge', url, source }` sends all its events there instead of to webhook endpoints. */
+  eventDestinations?: Partial<Record<Mode, EventDestinationInput>>;
 }
 
 export interface StripeEmulator {
@@ -43,7 +47,7 @@ export interface StripeEmulator {
   port: number;
   /** Direct access for in-process tests; everything it offers is also on the control API. */
   state: EmulatorState;
-  /** Resolves once no webhook delivery is pending; rejects after `timeoutMs`. */
+  /** Resolves once no delivery (webhook or EventBridge) is pending; rejects after `timeoutMs`. */
   waitForDeliveries(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -51,6 +55,7 @@ export interface StripeEmulator {
 export async function startStripeEmulator(options: StripeEmulatorOptions = {}): Promise<StripeEmulator> {
   const state = new EmulatorState({
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.eventDestinations ? { eventDestinations: options.eventDestinations } : {}),
     config: {
       ...(options.rateLimits !== undefined ? { rateLimits: options.rateLimits } : {}),
       ...(options.faults ? { faults: options.faults } : {}),
@@ -112,7 +117,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions = {}): 
     state,
     async waitForDeliveries(timeoutMs = 10_000) {
       if (!(await state.dispatcher.waitForIdle(timeoutMs))) {
-        throw new Error(`Stripe emulator: ${state.dispatcher.pendingCount} webhook deliveries still pending after ${timeoutMs} ms`);
+        throw new Error(`Stripe emulator: ${state.dispatcher.pendingCount} deliveries still pending after ${timeoutMs} ms`);
       }
     },
     async stop() {

@@ -1,9 +1,10 @@
 import type Stripe from 'stripe';
 import { Accounts } from './accounts';
 import { applyConfigPatch, DEFAULT_DELIVERY_POLICY, STRIPE_RATE_LIMITS, type ConfigPatch, type EmulatorConfig } from './config';
-import { emulatorCredentials, type EmulatorCredentials } from './defaults';
-import { WebhookDispatcher } from './deliveries';
+import { emulatorCredentials, type EmulatorCredentials, type Mode } from './defaults';
+import { EventDispatcher } from './deliveries';
 import { DeliveryDrops } from './delivery-drops';
+import { EventDestinations, type EventDestinationInput } from './event-destinations';
 import { FaultInjector } from './faults';
 import { IdempotencyStore } from './idempotency';
 import { OAuthGrants } from './oauth-grants';
@@ -21,6 +22,8 @@ export interface WebhookSettings {
 export interface StateOptions {
   credentials?: Partial<EmulatorCredentials>;
   config?: ConfigPatch;
+  /** Each mode's destination at start-up (and after a reset): webhook unless given. */
+  eventDestinations?: Partial<Record<Mode, EventDestinationInput>>;
   /** What exists from the start (e.g. the local stack's webhook endpoints); `reset()` brings it back. */
   seed?: (state: EmulatorState) => void;
 }
@@ -35,8 +38,9 @@ export class EmulatorState {
   readonly requestLog = new RequestLog();
   readonly rateLimiter = new RateLimiter();
   readonly oauth = new OAuthGrants();
-  readonly dispatcher: WebhookDispatcher;
+  readonly dispatcher: EventDispatcher;
   readonly deliveryDrops = new DeliveryDrops();
+  readonly eventDestinations: EventDestinations;
   private readonly initialConfig: EmulatorConfig;
   private currentConfig: EmulatorConfig;
   private faultInjector: FaultInjector;
@@ -54,7 +58,8 @@ export class EmulatorState {
     );
     this.currentConfig = this.initialConfig;
     this.faultInjector = new FaultInjector(this.currentConfig.faults);
-    this.dispatcher = new WebhookDispatcher(() => this.currentConfig.delivery);
+    this.dispatcher = new EventDispatcher(() => this.currentConfig.delivery);
+    this.eventDestinations = new EventDestinations(options.eventDestinations);
     this.seed(this);
   }
 
@@ -84,8 +89,8 @@ export class EmulatorState {
 
   /**
    * Back to a fresh start: no objects, accounts, events, deliveries (or drops of them) or logs, and the start-up
-   * configuration. `keepWebhookEndpoints` keeps the platform's endpoints (ids and secrets included),
-   * so a running stack that registered its endpoint once keeps receiving events.
+   * configuration. `keepWebhookEndpoints` keeps the platform's endpoints (ids and secrets included)
+   * and each mode's event destination, so a running stack that registered once keeps receiving events.
    */
   reset(options: { keepWebhookEndpoints?: boolean } = {}): void {
     const kept = options.keepWebhookEndpoints ? this.platformWebhookEndpoints() : [];
@@ -102,6 +107,7 @@ export class EmulatorState {
     this.currentConfig = this.initialConfig;
     this.faultInjector = new FaultInjector(this.currentConfig.faults);
     if (!options.keepWebhookEndpoints) {
+      this.eventDestinations.reset();
       this.seed(this);
       return;
     }

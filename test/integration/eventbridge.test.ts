@@ -2,16 +2,28 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Stripe from 'stripe';
-import { localStripeEventSources } from '../../bin/local/eventbridge';
+import { localEventBridgeDestination, localStripeEventSources } from '../../bin/local/eventbridge';
 import { handledEventTypes } from '../../lambdas/webhooks/registry';
-import { commissionsOf, deliver, handled, on, product, purchasesOf, type SellingMerchant, sellingMerchant, testSecret } from '../support/purchases';
+import {
+  commissionsOf,
+  deliver,
+  delivered,
+  handled,
+  on,
+  product,
+  purchasesOf,
+  type SellingMerchant,
+  sellingMerchant,
+  testSecret,
+} from '../support/purchases';
 import { stack } from '../support/stack';
-import { emulator } from '../support/stripe';
+import { emulator, processedRecord } from '../support/stripe';
 
 /**
  * Stripe's events through Amazon EventBridge, locally: each is put on the mode's partner bus
- * (`/_local/events/stripe`) as AWS hands it to the rule's target, and reaches the consumer through
- * the SQS server. The ledger must be the webhook's, whichever path an event takes, and once only.
+ * (`/_local/events/stripe`) as AWS hands it to the rule's target — by hand, or by the emulator
+ * itself — and reaches the consumer through the SQS server. The ledger must be the webhook's,
+ * whichever path an event takes, and once only.
  */
 
 jest.setTimeout(120_000);
@@ -35,9 +47,9 @@ const putOnBus = async (event: Stripe.Event, mode: Mode) => {
   expect(response.status).toBe(202);
 };
 
-/** A purchase through Checkout, refunded in part, then disputed: made in the emulator, delivered by no one. */
-const purchaseRefundDispute = async (merchant: SellingMerchant): Promise<Stripe.Event[]> => {
-  const scope = { ...on(merchant), deliver: false };
+/** A purchase through Checkout, refunded in part, then disputed: made in the emulator, delivered by no one unless `deliver`. */
+const purchaseRefundDispute = async (merchant: SellingMerchant, deliver = false): Promise<Stripe.Event[]> => {
+  const scope = { ...on(merchant), deliver };
   const sale = await emulator().simulateCheckout({
     ...scope,
     kind: 'payment',
@@ -117,5 +129,39 @@ describe('Stripe events through EventBridge', () => {
     await sleep(500);
     expect(await purchasesOf(merchant)).toEqual([]);
     expect(await commissionsOf(merchant)).toEqual([]);
+  });
+});
+
+describe('Stripe events delivered by the emulator through EventBridge', () => {
+  let webhookLedger: unknown;
+  let byBus: SellingMerchant;
+
+  beforeAll(async () => {
+    const byWebhook = await sellingMerchant(merchantOptions);
+    await purchaseRefundDispute(byWebhook, true);
+    await delivered();
+    webhookLedger = await ledger(byWebhook);
+    byBus = await sellingMerchant(merchantOptions);
+    // Only this merchant's account: the other test files share the emulator and expect their webhooks.
+    await emulator().setEventDestination('test', { ...localEventBridgeDestination(stack().apiUrl, 'test'), accounts: [byBus.accountId] });
+  });
+  afterAll(async () => {
+    await emulator().setEventDestination('test', { type: 'webhook' });
+  });
+
+  it('record the purchase, refund and dispute as the emulator’s webhooks do', async () => {
+    const events = await purchaseRefundDispute(byBus, true);
+    await delivered();
+    // The queue may still hold the refused events above, on their way to the dead-letter queue.
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(100)) {
+      if ((await Promise.all(events.map((event) => processedRecord(event.id)))).every(Boolean)) break;
+    }
+
+    const deliveries = (await emulator().deliveries({ account: byBus.accountId })).filter((record) => events.some((event) => event.id === record.eventId));
+    expect(deliveries.map((record) => [record.eventId, record.destination, record.lastStatus])).toEqual(
+      events.map((event) => [event.id, 'eventbridge', 202]),
+    );
+    expect(await ledger(byBus)).toEqual(webhookLedger);
+    expect(webhookLedger).toMatchObject({ purchases: [expect.anything()], commissions: [expect.anything()] });
   });
 });

@@ -78,7 +78,7 @@ export const couponSyncAfterChange = (sync: CouponSync | undefined, couponCode: 
   return { ...sync, status: pending ? 'pending' : 'not_applicable', error: undefined };
 };
 
-const codeTaken: Record<CodeKind, (code: string) => Error> = {
+export const codeTaken: Record<CodeKind, (code: string) => ConflictError> = {
   referral: (code) => new ConflictError('affiliate.referral_code_taken', `The referral code "${code}" is already in use.`),
   coupon: (code) => new ConflictError('affiliate.coupon_code_taken', `The coupon code "${code}" is already in use.`),
   email: () => new ConflictError('affiliate.email_taken', 'Another affiliate already has this e-mail address.'),
@@ -120,8 +120,24 @@ const generateReferralCode = () =>
 const discountWithoutCode = () =>
   new ValidationError('A discount needs a coupon code.', [{ path: ['discount'], message: 'set couponCode too' }]);
 
-export const create = async (merchantId: string, input: CreateAffiliateInput): Promise<Affiliate> => {
+/** What a new affiliate's input must be beyond its schema, checked before anything is written. */
+export const checkNew = (input: CreateAffiliateInput): void => {
   if (input.discount && !input.couponCode) throw discountWithoutCode();
+};
+
+/** The codes and e-mail a new affiliate claims, the referral code once it is known. */
+export const claimsOf = (input: CreateAffiliateInput): [CodeKind, string][] => {
+  const claims: [CodeKind, string | undefined][] = [['referral', input.referralCode], ['email', input.email], ['coupon', input.couponCode]];
+  return claims.filter((claim): claim is [CodeKind, string] => claim[1] !== undefined);
+};
+
+/**
+ * Stores a new affiliate in one transaction: its item, its code and e-mail claims, its plan check
+ * and its counters, or none of them. It queues no coupon sync: `create` does, and an import queues
+ * its rows' syncs together.
+ */
+export const insert = async (merchantId: string, input: CreateAffiliateInput): Promise<Affiliate> => {
+  checkNew(input);
   const now = new Date().toISOString();
   const couponCode = input.couponCode ?? null;
   const affiliate: StoredAffiliate = {
@@ -149,15 +165,19 @@ export const create = async (merchantId: string, input: CreateAffiliateInput): P
     },
     ConditionExpression: 'attribute_not_exists(pk)',
   });
-  claimCode(transaction, merchantId, affiliate.id, 'referral', affiliate.referralCode);
-  claimCode(transaction, merchantId, affiliate.id, 'email', affiliate.email);
-  if (couponCode) claimCode(transaction, merchantId, affiliate.id, 'coupon', couponCode);
+  for (const [kind, code] of claimsOf({ ...input, referralCode: affiliate.referralCode }))
+    claimCode(transaction, merchantId, affiliate.id, kind, code);
   if (affiliate.commissionPlanId) requirePlan(transaction, merchantId, affiliate.commissionPlanId);
   // An affiliate belongs to the program, not to a Stripe mode: it joins both modes' figures.
   for (const mode of modes) countStats(transaction, { merchantId, mode, at: now, newAffiliates: 1 });
   await transaction.commit();
-  if (couponCode) await afterAffiliateChange(merchantId, affiliate.id);
   return toAffiliate(affiliate);
+};
+
+export const create = async (merchantId: string, input: CreateAffiliateInput): Promise<Affiliate> => {
+  const affiliate = await insert(merchantId, input);
+  if (affiliate.couponCode) await afterAffiliateChange(merchantId, affiliate.id);
+  return affiliate;
 };
 
 export const getStored = async (merchantId: string, affiliateId: string): Promise<StoredAffiliate> => {

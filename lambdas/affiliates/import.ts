@@ -1,11 +1,16 @@
 import { CsvError, parse } from 'csv-parse/sync';
 import { type ErrorIssue, PayloadTooLargeError, TallyError, ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
+import type { Mode } from '../core/mode';
 import { zodIssues } from '../core/validation';
+import { connectedModes } from '../coupon-sync/accounts';
+import * as Queue from '../coupon-sync/queue';
+import { get as getMerchant } from '../merchants/merchant';
+import type { CodeKind } from '../store/keys';
 import * as Affiliates from './affiliate';
 import { type CreateAffiliateInput, createAffiliateInput } from './schema';
 
-/** At most this many rows per import: one invocation creates them all, 10,000 at about 1–2 MB of CSV. */
+/** At most this many rows per import, 10,000 at about 1–2 MB of CSV (how many one invocation creates in time: README). */
 export const maxImportRows = 10_000;
 /** Room for 10,000 full rows; base64-encoded by API Gateway it still fits Lambda's 6 MB event. */
 export const maxImportBytes = 3 * 1024 * 1024;
@@ -151,40 +156,164 @@ const notAttempted: RowError = {
   message: 'The import ran out of time before this row; nothing of it was stored, import it again.',
 };
 
-const importRow = async (merchantId: string, parsed: ParsedRow): Promise<RowResult> => {
-  const { row } = parsed;
-  if ('error' in parsed) return { row, status: 'failed', error: parsed.error };
-  const checked = toCreateInput(parsed.cells);
-  if ('error' in checked) return { row, status: 'failed', error: checked.error };
-  try {
-    const affiliate = await Affiliates.create(merchantId, checked.input);
-    return { row, status: 'created', affiliateId: affiliate.id };
-  } catch (error) {
-    return { row, status: 'failed', error: rowError(error) };
+/** A row that passed every check that needs no read: the body `Affiliates.insert` takes. */
+export interface CheckedRow {
+  row: number;
+  input: CreateAffiliateInput;
+}
+
+/**
+ * Every row checked before anything is written, as `POST /v1/affiliates` checks a body: the row's
+ * cells, the schema, and what the create refuses before it writes. What fails here is reported
+ * without a write; the rest go on to be created.
+ */
+export const checkRows = (rows: readonly ParsedRow[]): (CheckedRow | RowResult)[] =>
+  rows.map((parsed): CheckedRow | RowResult => {
+    const { row } = parsed;
+    if ('error' in parsed) return { row, status: 'failed', error: parsed.error };
+    const checked = toCreateInput(parsed.cells);
+    if ('error' in checked) return { row, status: 'failed', error: checked.error };
+    try {
+      Affiliates.checkNew(checked.input);
+    } catch (error) {
+      return { row, status: 'failed', error: rowError(error) };
+    }
+    return { row, input: checked.input };
+  });
+
+const claimId = ([kind, code]: [CodeKind, string]) => `${kind}:${code.toLowerCase()}`;
+
+/** Which rows of a round are written, and which wait for the outcome of an earlier row of the file. */
+export interface Round {
+  attempt: CheckedRow[];
+  /** Rows that claim what an earlier row of this round claims: they go in a later round. */
+  deferred: CheckedRow[];
+  /** Rows that claim what a row created in an earlier round holds: refused without a write. */
+  duplicates: RowResult[];
+}
+
+/**
+ * Splits the rows still to create (in file order) into one round. A row whose referral code,
+ * coupon code or e-mail (in any case, as the claims are keyed) an earlier row also claims waits
+ * until that row is done: if it was created, the later row is a duplicate, answered as
+ * `POST /v1/affiliates` answers a taken code, without a transaction; if it failed, the later row is
+ * tried in the next round. So the first row of the file that can take a code takes it.
+ */
+export const planRound = (pending: readonly CheckedRow[], createdClaims: ReadonlyMap<string, number>): Round => {
+  const round: Round = { attempt: [], deferred: [], duplicates: [] };
+  const claimedThisRound = new Set<string>();
+  for (const checked of pending) {
+    const claims = Affiliates.claimsOf(checked.input);
+    const taken = claims.find((claim) => createdClaims.has(claimId(claim)));
+    if (taken) {
+      const [kind, code] = taken;
+      const error = Affiliates.codeTaken[kind](code);
+      const message = `${error.message} Row ${createdClaims.get(claimId(taken))} of this file took it.`;
+      round.duplicates.push({ row: checked.row, status: 'failed', error: { type: error.type, message } });
+    } else if (claims.some((claim) => claimedThisRound.has(claimId(claim)))) {
+      round.deferred.push(checked);
+      // What a waiting row claims waits too: a third row with one of its codes must not overtake it.
+      for (const claim of claims) claimedThisRound.add(claimId(claim));
+    } else {
+      round.attempt.push(checked);
+      for (const claim of claims) claimedThisRound.add(claimId(claim));
+    }
   }
+  return round;
+};
+
+/** Messages an SQS SendMessageBatch takes. */
+const syncBatchSize = 10;
+
+/**
+ * The coupon syncs of an import's new affiliates, queued as `POST /v1/affiliates` queues one (auto-sync
+ * on: every connected mode), with the merchant read once and the messages sent ten to a call as
+ * rows are created. A failure is logged, not the row's: the row is stored and shows `pending`, and
+ * the scheduled drift repair syncs it.
+ */
+const syncQueue = async (merchantId: string) => {
+  let syncModes: Mode[] = [];
+  try {
+    const merchant = await getMerchant(merchantId);
+    if (merchant.settings.autoSyncCoupons) syncModes = connectedModes(merchant);
+  } catch (error) {
+    logger.error('Could not read the merchant to queue automatic coupon syncs', { merchantId, error: error as Error });
+  }
+  const waiting: Queue.SyncMessage[] = [];
+  const sends: Promise<void>[] = [];
+  const send = () => {
+    const messages = waiting.splice(0);
+    sends.push(
+      Queue.sendAll(messages).catch((error: unknown) =>
+        logger.error('Could not queue automatic coupon syncs', { merchantId, messages: messages.length, error: error as Error }),
+      ),
+    );
+  };
+  return {
+    add: (affiliateId: string) => {
+      waiting.push(...syncModes.map((mode): Queue.SyncMessage => ({ kind: 'sync', merchantId, mode, affiliateId })));
+      if (waiting.length >= syncBatchSize) send();
+    },
+    flush: async () => {
+      if (waiting.length > 0) send();
+      await Promise.all(sends);
+    },
+  };
 };
 
 /**
- * Creates one affiliate per row through `Affiliates.create`, the path of `POST /v1/affiliates`, so
- * each row is all or nothing: its codes and e-mail claimed, its coupon sync queued, or none of it.
- * A bad row is reported and the rest go on. Rows run `importConcurrency` at a time; those not
- * started by `deadline` (epoch ms) are reported as not attempted rather than cut off mid-way.
+ * Creates one affiliate per row as `POST /v1/affiliates` does, each in its own transaction
+ * (`Affiliates.insert`), so each row is all or nothing: its codes and e-mail claimed, or none of
+ * it. Every row is checked first, and a row that repeats a code or e-mail of an earlier row waits
+ * for it (`planRound`); a bad row is reported and the rest go on. Rows run `importConcurrency` at
+ * a time; those not started by `deadline` (epoch ms) are reported as not attempted rather than cut
+ * off mid-way. The coupon syncs of the created rows are queued together (`syncQueue`).
  */
 export const importAffiliates = async (merchantId: string, csv: Buffer, options: { deadline: number }): Promise<ImportResult> => {
   if (csv.length > maxImportBytes) throw new PayloadTooLargeError(maxImportBytes);
   const rows = parseImportCsv(csv);
-  const results: RowResult[] = new Array(rows.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < rows.length) {
-      const index = next++;
-      const parsed = rows[index] as ParsedRow;
-      results[index] =
-        Date.now() < options.deadline ? await importRow(merchantId, parsed) : { row: parsed.row, status: 'failed', error: notAttempted };
+  const results = new Map<number, RowResult>();
+  let pending: CheckedRow[] = [];
+  for (const checked of checkRows(rows)) {
+    if ('input' in checked) pending.push(checked);
+    else results.set(checked.row, checked);
+  }
+  const syncs = await syncQueue(merchantId);
+  const createdClaims = new Map<string, number>();
+
+  const create = async ({ row, input }: CheckedRow): Promise<RowResult> => {
+    if (Date.now() >= options.deadline) return { row, status: 'failed', error: notAttempted };
+    try {
+      const affiliate = await Affiliates.insert(merchantId, input);
+      for (const claim of Affiliates.claimsOf({ ...input, referralCode: affiliate.referralCode })) createdClaims.set(claimId(claim), row);
+      if (affiliate.couponCode) syncs.add(affiliate.id);
+      return { row, status: 'created', affiliateId: affiliate.id };
+    } catch (error) {
+      return { row, status: 'failed', error: rowError(error) };
     }
   };
-  await Promise.all(Array.from({ length: Math.min(importConcurrency, rows.length) }, worker));
-  const created = results.filter((result) => result.status === 'created').length;
+
+  while (pending.length > 0) {
+    if (Date.now() >= options.deadline) {
+      for (const { row } of pending) results.set(row, { row, status: 'failed', error: notAttempted });
+      break;
+    }
+    const round = planRound(pending, createdClaims);
+    for (const duplicate of round.duplicates) results.set(duplicate.row, duplicate);
+    let next = 0;
+    const worker = async () => {
+      while (next < round.attempt.length) {
+        const checked = round.attempt[next++] as CheckedRow;
+        results.set(checked.row, await create(checked));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(importConcurrency, round.attempt.length) }, worker));
+    pending = round.deferred;
+  }
+  await syncs.flush();
+
+  const ordered = rows.map(({ row }) => results.get(row) as RowResult);
+  const created = ordered.filter((result) => result.status === 'created').length;
   logger.info('Affiliates imported', { rows: rows.length, created, failed: rows.length - created });
-  return { created, failed: rows.length - created, rows: results };
+  return { created, failed: rows.length - created, rows: ordered };
 };

@@ -1,4 +1,5 @@
 import { api } from '../support/api';
+import { finishedJob, merchantWithStripe, promotionCodesOn, settledAffiliate } from '../support/coupon-sync';
 import { createAffiliate, createMerchant, type TestMerchant, unique } from '../support/factories';
 
 const importCsv = (merchant: TestMerchant, csv: string | Buffer, headers: Record<string, string> = {}) =>
@@ -59,13 +60,60 @@ describe('POST /v1/affiliates/import', () => {
     expect((await api('POST', '/v1/affiliates', { key: merchant.apiKey, body: { email: 'bea@example.com', couponCode: 'BEA-5' } })).status).toBe(201);
   });
 
-  it('creates one of two rows that share a coupon code, and says which lost', async () => {
+  it('gives a code or e-mail that several rows share to the first row of the file that can take it', async () => {
     const merchant = await createMerchant();
-    const response = await importCsv(merchant, 'email,couponCode\none@example.com,SAME\ntwo@example.com,same\n');
-    expect(response.body).toMatchObject({ created: 1, failed: 1 });
-    const failed = response.body.rows.find((row: { status: string }) => row.status === 'failed');
-    expect(failed.error.type).toBe('affiliate.coupon_code_taken');
-    expect(await listAll(merchant)).toHaveLength(1);
+    await createAffiliate(merchant, { email: 'old@example.com', referralCode: 'old-ref', couponCode: 'OLD-1' });
+    const csv = [
+      'email,referralCode,couponCode',
+      'OLD@example.com,first-ref,SHARED', // the e-mail is an existing affiliate's: fails, claiming nothing
+      'two@example.com,,shared', // so the shared coupon code is this row's
+      'three@example.com,,Shared', // and not this one's
+      'TWO@example.com,,', // nor is row 2's e-mail
+      'five@example.com,OLD-REF,', // an existing affiliate's referral code
+      'six@example.com,,old-1', // an existing affiliate's coupon code
+      'seven@example.com,first-ref,', // row 1 failed, so its referral code is free
+    ].join('\n');
+
+    const response = await importCsv(merchant, `${csv}\n`);
+
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ created: 2, failed: 5 });
+    const byRow = (row: number) => response.body.rows[row - 1];
+    expect(byRow(1)).toMatchObject({ status: 'failed', error: { type: 'affiliate.email_taken' } });
+    expect(byRow(2)).toMatchObject({ status: 'created' });
+    expect(byRow(3)).toMatchObject({ status: 'failed', error: { type: 'affiliate.coupon_code_taken', message: expect.stringContaining('Row 2 of this file') } });
+    expect(byRow(4)).toMatchObject({ status: 'failed', error: { type: 'affiliate.email_taken', message: expect.stringContaining('Row 2 of this file') } });
+    expect(byRow(5)).toMatchObject({ status: 'failed', error: { type: 'affiliate.referral_code_taken' } });
+    expect(byRow(6)).toMatchObject({ status: 'failed', error: { type: 'affiliate.coupon_code_taken' } });
+    expect(byRow(7)).toMatchObject({ status: 'created' });
+
+    const stored = await listAll(merchant);
+    expect(stored.map(({ email, referralCode, couponCode }) => ({ email, referralCode, couponCode })).sort((a, b) => a.email.localeCompare(b.email))).toEqual([
+      { email: 'old@example.com', referralCode: 'old-ref', couponCode: 'OLD-1' },
+      { email: 'seven@example.com', referralCode: 'first-ref', couponCode: null },
+      { email: 'two@example.com', referralCode: expect.any(String), couponCode: 'shared' },
+    ]);
+    // The failed rows claimed nothing: row 3's e-mail is still free.
+    expect((await api('POST', '/v1/affiliates', { key: merchant.apiKey, body: { email: 'three@example.com' } })).status).toBe(201);
+  });
+
+  it('queues the coupon sync of every created row that has a code when auto-sync is on', async () => {
+    const merchant = await merchantWithStripe('test');
+    const turnedOn = await api('PATCH', '/v1/merchant/settings', { key: merchant.apiKey, body: { autoSyncCoupons: true } });
+    // The bulk resync that turning auto-sync on started is over before the import, so only the import queues syncs.
+    if (turnedOn.body.resyncJob) await finishedJob(merchant, turnedOn.body.resyncJob.id);
+    const tag = unique('sync');
+    const lines = Array.from({ length: 23 }, (_, i) => (i === 5 ? `${tag}-${i}@example.com,,,` : `${tag}-${i}@example.com,${tag}-${i},10,once`));
+
+    const response = await importCsv(merchant, `email,couponCode,percentOff,duration\n${lines.join('\n')}\n`);
+
+    expect(response.body).toMatchObject({ created: 23, failed: 0 });
+    const settled = await Promise.all(response.body.rows.map((row: { affiliateId: string }) => settledAffiliate(merchant, row.affiliateId)));
+    expect(settled.map((affiliate) => affiliate.couponSync.test.status)).toEqual(lines.map((_, i) => (i === 5 ? 'not_applicable' : 'synced')));
+    const promos = await promotionCodesOn(merchant);
+    expect(promos.map((promo: { code: string }) => promo.code).sort()).toEqual(
+      lines.flatMap((_, i) => (i === 5 ? [] : [`${tag}-${i}`])).sort(),
+    );
   });
 
   it.each([

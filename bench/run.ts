@@ -1,6 +1,8 @@
 import './env';
 import { parseArgs } from 'node:util';
+import { affiliateImportBenchmark } from './affiliate-import';
 import { coldStart } from './coldstart';
+import { historyBenchmark } from './history';
 import { ledgerHistoryBenchmark } from './ledger-history';
 import { resyncBenchmark } from './resync';
 import { statsReads } from './stats';
@@ -13,6 +15,8 @@ import { webhooksBenchmark } from './webhooks';
  */
 const benchmarks: Record<string, () => Promise<void>> = {
   coldstart: coldStart,
+  history: historyBenchmark,
+  import: affiliateImportBenchmark,
   'ledger-history': ledgerHistoryBenchmark,
   resync: resyncBenchmark,
   stats: statsReads,

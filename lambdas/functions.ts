@@ -11,6 +11,8 @@ export interface Access {
   resyncQueue?: 'send';
   /** Ledger jobs: corrections after a late fact, payouts that finish on their own. */
   ledgerQueue?: 'send';
+  /** History jobs: catch-ups from Stripe's event log and imports of a merchant's purchases. */
+  historyQueue?: 'send';
   secrets?: readonly SecretName[];
   /** The partner event sources of Stripe's EventBridge destinations, which tell an event's mode. */
   stripeEventSources?: 'read';
@@ -57,8 +59,9 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/oauth/stripe/callback',
     handler: 'oauth-callback',
-    // A new connection queues the reset of the mode's coupon syncs (coupon-sync/connected.ts).
-    access: { table: 'readWrite', resyncQueue: 'send', secrets: ['oauthStateKey', 'stripeSecretKeys'] },
+    // A new connection queues the reset of the mode's coupon syncs (coupon-sync/connected.ts), and
+    // a reconnection the catch-up of the events Stripe sent while it was ended (history/catch-up.ts).
+    access: { table: 'readWrite', resyncQueue: 'send', historyQueue: 'send', secrets: ['oauthStateKey', 'stripeSecretKeys'] },
   },
   {
     method: 'POST',
@@ -107,6 +110,12 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/payouts/{id}', handler: 'get-payout', access: merchantRead },
   { method: 'GET', path: '/v1/affiliates/{id}/balance', handler: 'get-affiliate-balance', access: merchantRead },
 
+  // A connected account's history from Stripe (lambdas/history/): the HTTP side only queues the job.
+  { method: 'POST', path: '/v1/stripe-events/replay', handler: 'start-event-replay', access: { table: 'readWrite', historyQueue: 'send' } },
+  { method: 'GET', path: '/v1/stripe-events/replay/{jobId}', handler: 'get-event-replay', access: merchantRead },
+  { method: 'POST', path: '/v1/imports/stripe', handler: 'start-stripe-import', access: { table: 'readWrite', historyQueue: 'send' } },
+  { method: 'GET', path: '/v1/imports/{jobId}', handler: 'get-stripe-import', access: merchantRead },
+
   { method: 'GET', path: '/v1/stats', handler: 'get-stats', access: merchantRead },
   { method: 'POST', path: '/stripe-app/stats', handler: 'stripe-app-stats', access: { table: 'read', secrets: ['stripeAppSigningSecret'] } },
   { method: 'OPTIONS', path: '/stripe-app/stats', handler: 'stripe-app-preflight', access: {} },
@@ -138,7 +147,7 @@ export interface ScheduledFunction {
 export const queueConsumers: readonly QueueConsumer[] = [
   {
     // Affiliates' coupon syncs and bulk resync fan-outs. Ten batches of ten in flight keep an
-    // account's shared pace (coupon-sync/pace.ts) busy without making any call wait long for its turn.
+    // account's shared pace (stripe/pace.ts) busy without making any call wait long for its turn.
     handler: 'coupon-resync',
     queue: 'resync',
     batchSize: 10,
@@ -166,12 +175,27 @@ export const queueConsumers: readonly QueueConsumer[] = [
     timeoutSeconds: 60,
     access: { table: 'readWrite', resyncQueue: 'send', ledgerQueue: 'send', secrets: ['stripeSecretKeys'], stripeEventSources: 'read' },
   },
+  {
+    // History jobs: each message lists one page of a connected account's events (or invoices,
+    // charges, disputes) and applies it through the webhook's intake, then queues the next page.
+    // Their Stripe calls share the account's pace with coupon sync (stripe/pace.ts).
+    handler: 'stripe-history',
+    queue: 'history',
+    batchSize: 1,
+    maxConcurrency: 10,
+    timeoutSeconds: 120,
+    access: { table: 'readWrite', resyncQueue: 'send', ledgerQueue: 'send', historyQueue: 'send', secrets: ['stripeSecretKeys'] },
+  },
 ];
 export const scheduledFunctions: readonly ScheduledFunction[] = [
   // Webhooks report drift as it happens; once a day the drift repair catches whatever they missed.
   { handler: 'coupon-drift-repair', rateMinutes: 24 * 60, timeoutSeconds: 60, access: { table: 'readWrite', resyncQueue: 'send' } },
   // A correction is queued right after the transaction that needs it; this re-queues any whose message was lost.
   { handler: 'ledger-corrections-sweep', rateMinutes: 10, timeoutSeconds: 60, access: { table: 'readWrite', ledgerQueue: 'send' } },
+  // Once a day, every connected account's event log since the last catch-up: what webhooks missed.
+  { handler: 'stripe-events-catch-up', rateMinutes: 24 * 60, timeoutSeconds: 120, access: { table: 'readWrite', historyQueue: 'send' } },
+  // A history job goes on by queueing its next page; this re-queues any whose message was lost.
+  { handler: 'stripe-history-sweep', rateMinutes: 10, timeoutSeconds: 60, access: { table: 'readWrite', historyQueue: 'send' } },
 ];
 
 /**
@@ -181,6 +205,7 @@ export const scheduledFunctions: readonly ScheduledFunction[] = [
 export const queues = {
   resync: { maxReceiveCount: 5, consumerTimeoutSeconds: 60 },
   ledger: { maxReceiveCount: 8, consumerTimeoutSeconds: 60 },
+  history: { maxReceiveCount: 8, consumerTimeoutSeconds: 120 },
   // The target of the EventBridge rules on Stripe's partner buses: deployed only when a partner event
   // source is given (`-c tally:stripeEventSourceLive=…`). Ten receives, six minutes apart, outlast an
   // hour of Stripe being unavailable.

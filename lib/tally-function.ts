@@ -118,6 +118,10 @@ export class TallyFunction extends Construct {
       this.fn.addEnvironment('TALLY_LEDGER_QUEUE_URL', queue('ledger').queueUrl);
       queue('ledger').grantSendMessages(this.fn);
     }
+    if (access.historyQueue === 'send') {
+      this.fn.addEnvironment('TALLY_HISTORY_QUEUE_URL', queue('history').queueUrl);
+      queue('history').grantSendMessages(this.fn);
+    }
     if (access.stripeEventSources === 'read') {
       const { live, test } = resources.stripeEventSources;
       if (live) this.fn.addEnvironment('TALLY_STRIPE_EVENT_SOURCE_LIVE', live);

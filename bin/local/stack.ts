@@ -126,6 +126,7 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       TALLY_SQS_ENDPOINT: sqs.endpoint,
       TALLY_RESYNC_QUEUE_URL: queueUrls.resync.url,
       TALLY_LEDGER_QUEUE_URL: queueUrls.ledger.url,
+      TALLY_HISTORY_QUEUE_URL: queueUrls.history.url,
       TALLY_STRIPE_EVENT_SOURCE_LIVE: localStripeEventSources.live,
       TALLY_STRIPE_EVENT_SOURCE_TEST: localStripeEventSources.test,
       TALLY_OPERATOR_KEY: operatorKey,

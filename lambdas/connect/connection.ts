@@ -12,6 +12,7 @@ import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { Transaction } from '../store/transaction';
 import { authorizeUrlFor, connectClientId, stripeFor } from '../stripe/client';
+import { catchUpGap } from '../history/catch-up';
 import { bindingCookie, bindingSecret, browserDigest, clearedBindingCookie, newBrowserSecret } from './browser-binding';
 import { newState, type StateProblem, verifyState } from './oauth-state';
 
@@ -176,10 +177,12 @@ const exchange = async (input: CallbackInput, merchantId: string, mode: Mode): P
   if (token.livemode !== (mode === 'live')) return { merchant, mode, error: 'mode_mismatch' };
 
   try {
-    const connected = await storeConnection(merchant, mode, accountId, token.scope);
+    const { connection: connected, reconnectedAfter } = await storeConnection(merchant, mode, accountId, token.scope);
     logger.info('Stripe account connected', { merchantId, mode, accountId });
     // The coupons' sync records of this mode may name another account's objects: reset them, and with auto-sync on, resync.
     await afterConnection(merchant, mode, accountId);
+    // The same account again: what Stripe sent while the connection was ended is read from its event log.
+    if (reconnectedAfter) await catchUpGap(merchantId, mode, reconnectedAfter);
     return { merchant: { ...merchant, stripe: { ...merchant.stripe, [mode]: connected } }, mode, connected };
   } catch (error) {
     if (error instanceof ConflictError) return { merchant, mode, error: 'conflict' };
@@ -195,7 +198,12 @@ const accountTaken = () =>
  * records the connection on the profile, in one transaction. An account this merchant connected
  * before in the mode is released, since a mode has one connection.
  */
-const storeConnection = async (merchant: Merchant, mode: Mode, accountId: string, scope?: string): Promise<StripeConnection> => {
+const storeConnection = async (
+  merchant: Merchant,
+  mode: Mode,
+  accountId: string,
+  scope?: string,
+): Promise<{ connection: StripeConnection; reconnectedAfter?: string }> => {
   const connectedAt = new Date().toISOString();
   const connection: StripeConnection = { accountId, status: 'connected', scope, connectedAt };
   const previous = merchant.stripe[mode];
@@ -211,7 +219,7 @@ const storeConnection = async (merchant: Merchant, mode: Mode, accountId: string
   const transaction = new Transaction()
     .put(
       {
-        Item: { ...keys.stripeAccount(mode, accountId), type: 'accountClaim', ...claim },
+        Item: { ...keys.stripeAccount(mode, accountId), ...keys.connectedAccount(mode, accountId), type: 'accountClaim', ...claim },
         ConditionExpression: 'attribute_not_exists(pk) OR merchantId = :merchantId OR #status = :disconnected',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: { ':merchantId': merchant.id, ':disconnected': 'disconnected' },
@@ -228,13 +236,13 @@ const storeConnection = async (merchant: Merchant, mode: Mode, accountId: string
   if (previous && previous.accountId !== accountId && previous.status === 'connected')
     releaseClaim(transaction, merchant.id, mode, previous.accountId, connectedAt);
   await transaction.commit();
-  return connection;
+  return { connection, ...(reconnected ? { reconnectedAfter: reconnected } : {}) };
 };
 
 const releaseClaim = (transaction: Transaction, merchantId: string, mode: Mode, accountId: string, at: string) =>
   transaction.update({
     Key: keys.stripeAccount(mode, accountId),
-    UpdateExpression: 'SET #status = :disconnected, disconnectedAt = :at',
+    UpdateExpression: 'SET #status = :disconnected, disconnectedAt = :at REMOVE gsi1pk, gsi1sk',
     ConditionExpression: 'merchantId = :merchantId',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':disconnected': 'disconnected', ':at': at, ':merchantId': merchantId },
@@ -258,7 +266,7 @@ export const endConnection = (transaction: Transaction, merchantId: string, mode
     )
     .update({
       Key: keys.stripeAccount(mode, accountId),
-      UpdateExpression: 'SET #status = :disconnected, disconnectedAt = :at',
+      UpdateExpression: 'SET #status = :disconnected, disconnectedAt = :at REMOVE gsi1pk, gsi1sk',
       ConditionExpression: 'merchantId = :merchantId',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':disconnected': 'disconnected', ':at': at, ':merchantId': merchantId },

@@ -10,6 +10,7 @@ const envSchema = z.object({
   TALLY_PUBLIC_URL: z.url().optional(),
   TALLY_RESYNC_QUEUE_URL: z.url().optional(),
   TALLY_LEDGER_QUEUE_URL: z.url().optional(),
+  TALLY_HISTORY_QUEUE_URL: z.url().optional(),
   /** The partner event sources (= bus names) of Stripe's EventBridge destinations, one per mode. */
   TALLY_STRIPE_EVENT_SOURCE_LIVE: z.string().min(1).optional(),
   TALLY_STRIPE_EVENT_SOURCE_TEST: z.string().min(1).optional(),

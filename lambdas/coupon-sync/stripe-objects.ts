@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import type { Discount } from '../affiliates/schema';
 import { stripeFor } from '../stripe/client';
 import type { AccountScope } from './accounts';
-import { waitForTurn } from './pace';
+import { waitForTurn } from '../stripe/pace';
 import { type AppliedObjects, type CouponView, type PromotionCodeView, sameCode, type SyncAction, type SyncPlan } from './plan';
 import { tallyMetadata } from './metadata';
 

@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import type { Mode } from '../core/mode';
 import { stripeFor } from '../stripe/client';
+import { accountTurn } from '../stripe/pace';
 import {
   checkoutLineSchema,
   checkoutSessionSchema,
@@ -27,18 +28,24 @@ export interface StripeScope {
 const pageSize = 100;
 const onAccount = (scope: StripeScope): Stripe.RequestOptions => ({ stripeAccount: scope.accountId });
 
+/** The client for a call on the account, once it is this call's turn (history jobs pace their calls). */
+const clientFor = async (scope: StripeScope): Promise<Stripe> => {
+  await accountTurn(scope);
+  return stripeFor(scope.mode);
+};
+
 /** What a purchase needs expanded: the customer (metadata, e-mail) and its promotion codes. */
 const purchaseExpansions = ['customer', 'discounts.promotion_code'];
 
 /** An invoice with its customer and promotion codes (the event has only their IDs). */
 export const invoiceWithDetails = async (scope: StripeScope, invoiceId: string): Promise<StripeInvoice> => {
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   return parse(invoiceSchema, await stripe.invoices.retrieve(invoiceId, { expand: purchaseExpansions }, onAccount(scope)), 'invoice');
 };
 
 /** The Checkout Session that started a subscription, if one did (its metadata and client_reference_id attribute it). */
 export const sessionOfSubscription = async (scope: StripeScope, subscriptionId: string): Promise<StripeCheckoutSession | null> => {
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const sessions = await stripe.checkout.sessions.list(
     { subscription: subscriptionId, limit: 1, expand: purchaseExpansions.map((path) => `data.${path}`) },
     onAccount(scope),
@@ -49,7 +56,7 @@ export const sessionOfSubscription = async (scope: StripeScope, subscriptionId: 
 
 /** The Checkout Session a one-off payment came through, if any, with its first page of line items. */
 export const sessionOfPayment = async (scope: StripeScope, paymentIntentId: string): Promise<StripeCheckoutSession | null> => {
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const sessions = await stripe.checkout.sessions.list(
     { payment_intent: paymentIntentId, limit: 1, expand: ['line_items', ...purchaseExpansions].map((path) => `data.${path}`) },
     onAccount(scope),
@@ -60,7 +67,7 @@ export const sessionOfPayment = async (scope: StripeScope, paymentIntentId: stri
 
 /** A session with its first page of line items, customer and promotion codes. */
 export const sessionWithDetails = async (scope: StripeScope, sessionId: string): Promise<StripeCheckoutSession> => {
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ['line_items', ...purchaseExpansions] }, onAccount(scope));
   return parse(checkoutSessionSchema, session, 'checkout session');
 };
@@ -69,7 +76,7 @@ export const sessionWithDetails = async (scope: StripeScope, sessionId: string):
 export const allSessionLines = async (scope: StripeScope, session: StripeCheckoutSession): Promise<StripeCheckoutLine[]> => {
   const lines = [...(session.line_items?.data ?? [])];
   if (session.line_items && !session.line_items.has_more) return lines;
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const after = lines.at(-1)?.id;
   const rest = stripe.checkout.sessions.listLineItems(session.id, { limit: pageSize, ...(after ? { starting_after: after } : {}) }, onAccount(scope));
   for await (const line of rest) lines.push(parse(checkoutLineSchema, line, 'checkout line item'));
@@ -80,7 +87,7 @@ export const allSessionLines = async (scope: StripeScope, session: StripeCheckou
 export const allInvoiceLines = async (scope: StripeScope, invoice: StripeInvoice): Promise<StripeInvoiceLine[]> => {
   const lines = [...invoice.lines.data];
   if (!invoice.lines.has_more) return lines;
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const after = lines.at(-1)?.id;
   const rest = stripe.invoices.listLineItems(invoice.id, { limit: pageSize, ...(after ? { starting_after: after } : {}) }, onAccount(scope));
   for await (const line of rest) lines.push(parse(invoiceLineSchema, line, 'invoice line'));
@@ -92,7 +99,7 @@ export const allInvoiceLines = async (scope: StripeScope, invoice: StripeInvoice
  * no `invoice` field: the InvoicePayment is the only link.
  */
 export const invoiceOfPayment = async (scope: StripeScope, paymentIntentId: string): Promise<string | null> => {
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const payments = await stripe.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 1 }, onAccount(scope));
   const invoice = payments.data[0]?.invoice;
   return invoice ? (typeof invoice === 'string' ? invoice : invoice.id) : null;
@@ -100,7 +107,7 @@ export const invoiceOfPayment = async (scope: StripeScope, paymentIntentId: stri
 
 /** Every refund of a charge: `charge.refunded` carries the refunded total, not which refunds make it. */
 export const refundsOfCharge = async (scope: StripeScope, chargeId: string): Promise<Stripe.Refund[]> => {
-  const stripe = await stripeFor(scope.mode);
+  const stripe = await clientFor(scope);
   const refunds: Stripe.Refund[] = [];
   for await (const refund of stripe.refunds.list({ charge: chargeId, limit: pageSize }, onAccount(scope))) refunds.push(refund);
   return refunds;

@@ -8,9 +8,10 @@ import type { Mode } from '../core/mode';
  * Partitions:
  * - `MERCHANT#<id>`: the merchant's profile, settings, connections, plans, affiliates, code claims.
  * - `MERCHANT#<id>#<mode>`: the ledger and anything else that is per Stripe mode.
- * - one-item lookups (`APIKEY#…`, `TRACKINGKEY#…`, `STRIPEACCOUNT#…`) that resolve to a merchant.
+ * - one-item lookups (`APIKEY#…`, `TRACKINGKEY#…`) that resolve to a merchant.
  * - `RESYNCJOB#<jobId>`: which affiliates a coupon resync job has counted (with a TTL).
  * - `STRIPEPACE#<mode>#<accountId>`: the shared pace of calls to one Stripe account.
+ * - `STRIPEACCOUNT#<mode>#<accountId>`: the account's claim, and how far its event log was caught up.
  * - `TRACKLIMIT#<merchantId>#<scope>`: the tracking API's abuse-limit counters (with a TTL).
  * - `STATS#<merchantId>#<mode>#<shard>`: the stats counters, spread over shards.
  * - `BOOK#…`, `COMMISSION#…`, `PAYREF#…`: the commission ledger (below).
@@ -86,6 +87,11 @@ export const keys = {
   stripeEvent: (eventId: string): Key => ({ pk: join('STRIPEEVENT', eventId), sk: 'EVENT' }),
   /** Claim on a Stripe account: one merchant per account and mode. */
   stripeAccount: (mode: Mode, accountId: string): Key => ({ pk: join('STRIPEACCOUNT', mode, accountId), sk: 'ACCOUNT' }),
+  /** gsi1 entry of a claim while its account is connected: the daily catch-up reads this list. */
+  connectedAccount: (mode: Mode, accountId: string) => ({ gsi1pk: 'CONNECTEDACCOUNTS', gsi1sk: join(mode, accountId) }),
+  connectedAccounts: (): KeyQuery => ({ pk: 'CONNECTEDACCOUNTS' }),
+  /** Up to when the account's event log was last caught up (lambdas/history/catch-up.ts). */
+  eventCatchUp: (mode: Mode, accountId: string): Key => ({ pk: join('STRIPEACCOUNT', mode, accountId), sk: 'CATCHUP' }),
 
   plan: (merchantId: string, planId: string): Key => ({ pk: merchantPk(merchantId), sk: join('PLAN', planId) }),
   plans: (merchantId: string): KeyQuery => ({ pk: merchantPk(merchantId), skPrefix: 'PLAN#' }),
@@ -270,6 +276,14 @@ export const keys = {
     pk: join('RESYNCJOB', jobId),
     sk: join(mode, affiliateId),
   }),
+  /**
+   * A job that reads a connected account's history from Stripe (lambdas/history/): a catch-up from
+   * its event log or an import of its purchases. One item, advanced by one message at a time.
+   */
+  historyJob: (merchantId: string, jobId: string): Key => ({ pk: merchantPk(merchantId), sk: join('HISTORYJOB', jobId) }),
+  /** gsi1 entry of a running history job, by when it last moved: the sweep re-queues stalled ones. */
+  runningHistoryJob: (updatedAt: string, merchantId: string, jobId: string) => ({ gsi1pk: 'HISTORYJOBS#running', gsi1sk: join(updatedAt, merchantId, jobId) }),
+  runningHistoryJobs: (): KeyQuery => ({ pk: 'HISTORYJOBS#running' }),
   /** The pace of Tally's calls to one connected Stripe account, shared by every concurrent worker. */
   stripeCallPace: (mode: Mode, accountId: string): Key => ({ pk: join('STRIPEPACE', mode, accountId), sk: 'PACE' }),
   /**

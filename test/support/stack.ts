@@ -43,8 +43,8 @@ export const dynamo = (): DynamoDBDocumentClient => {
 
 /**
  * Points code from lambdas/ that a test runs in its own process (store, stats, ledger) at the
- * stack's table and its ledger queue, so a correction or payout queued here is carried out by the
- * stack's own poller. Call it before that code first reads its configuration (cached at first use).
+ * stack's table and its ledger and history queues, so a correction, payout or history job queued
+ * here is carried out by the stack's own poller. Call it before that code first reads its configuration (cached at first use).
  */
 export const useStackTable = (): void => {
   Object.assign(process.env, {
@@ -52,6 +52,7 @@ export const useStackTable = (): void => {
     TALLY_DYNAMODB_ENDPOINT: stack().dynamoEndpoint,
     TALLY_SQS_ENDPOINT: stack().sqsEndpoint,
     TALLY_LEDGER_QUEUE_URL: stack().queues.ledger?.url,
+    TALLY_HISTORY_QUEUE_URL: stack().queues.history?.url,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',

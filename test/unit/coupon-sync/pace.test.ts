@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { callIntervalMs, reserveCallSlot } from '../../../lambdas/coupon-sync/pace';
+import { callIntervalMs, reserveCallSlot } from '../../../lambdas/stripe/pace';
 
 process.env.TALLY_TABLE_NAME = 'tally-test';
 

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Mode } from '../core/mode';
@@ -9,7 +10,7 @@ import { type Key, keys } from '../store/keys';
 export const stripeRateLimits: Record<Mode, number> = { live: 100, test: 25 };
 
 /**
- * The share of that limit the sync uses. Stripe counts over a sliding second; evenly spaced calls
+ * The share of that limit Tally uses. Stripe counts over a sliding second; evenly spaced calls
  * at 95 % of the limit stay under it even when network jitter bunches a few together.
  */
 const shareOfLimit = 0.95;
@@ -71,4 +72,18 @@ export const waitForTurn = async (mode: Mode, accountId: string): Promise<void> 
   const slot = await reserveCallSlot(keys.stripeCallPace(mode, accountId), callIntervalMs(mode), Date.now());
   const wait = slot - Date.now();
   if (wait > 0) await sleep(wait);
+};
+
+const pacedWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs bulk work (a history job's page) so that the Stripe calls made inside it through
+ * `accountTurn` (the ledger's reads, stripe-reads.ts) wait for the account's shared pace too. The
+ * webhook's own calls are not paced: one event makes a call or two, and Stripe retries it on a 429.
+ */
+export const withPacedCalls = <T>(work: () => Promise<T>): Promise<T> => pacedWork.run(true, work);
+
+/** Before a call on a connected account: waits for its turn when inside `withPacedCalls`. */
+export const accountTurn = async (scope: { mode: Mode; accountId: string }): Promise<void> => {
+  if (pacedWork.getStore()) await waitForTurn(scope.mode, scope.accountId);
 };

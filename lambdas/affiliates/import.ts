@@ -1,5 +1,5 @@
 import { CsvError, parse } from 'csv-parse/sync';
-import { type ErrorIssue, PayloadTooLargeError, TallyError, ValidationError } from '../core/errors';
+import { ConflictError, type ErrorIssue, PayloadTooLargeError, TallyError, ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
 import type { Mode } from '../core/mode';
 import { zodIssues } from '../core/validation';
@@ -10,8 +10,14 @@ import type { CodeKind } from '../store/keys';
 import * as Affiliates from './affiliate';
 import { type CreateAffiliateInput, createAffiliateInput } from './schema';
 
-/** At most this many rows per import, 10,000 at about 1–2 MB of CSV (how many one invocation creates in time: README). */
+/** At most this many rows per import, 10,000 at about 1–2 MB of CSV. */
 export const maxImportRows = 10_000;
+/**
+ * Files of up to this many rows are created within the request (about 10 s here, under the route's
+ * 25 s); longer ones become an import job (import-job.ts): at ~125 rows/s per merchant partition,
+ * 10,000 rows cannot be created within API Gateway's 30 s.
+ */
+export const maxSyncImportRows = 1_000;
 /** Room for 10,000 full rows; base64-encoded by API Gateway it still fits Lambda's 6 MB event. */
 export const maxImportBytes = 3 * 1024 * 1024;
 /** Rows created at once: each is one DynamoDB transaction, whose round trip is what an import waits on. */
@@ -181,7 +187,8 @@ export const checkRows = (rows: readonly ParsedRow[]): (CheckedRow | RowResult)[
     return { row, input: checked.input };
   });
 
-const claimId = ([kind, code]: [CodeKind, string]) => `${kind}:${code.toLowerCase()}`;
+/** A claim as one string, as the claim items are keyed: an e-mail or code in any case is the same claim. */
+export const claimId = ([kind, code]: [CodeKind, string]): string => `${kind}:${code.toLowerCase()}`;
 
 /** Which rows of a round are written, and which wait for the outcome of an earlier row of the file. */
 export interface Round {
@@ -261,40 +268,54 @@ const syncQueue = async (merchantId: string) => {
   };
 };
 
+/** What `createRows` needs besides the rows. */
+export interface CreateRowsOptions {
+  /** Rows not started by then (epoch ms) are answered `import.not_attempted`; none: every row is tried. */
+  deadline?: number;
+  /**
+   * Claims (`claimId`) held by rows of the same file created before these rows, with the row that
+   * holds each: an import job's earlier chunks. Rows created here are added to it.
+   */
+  createdClaims?: Map<string, number>;
+  /**
+   * A row whose create was refused may have been created by an earlier try of the same rows (an
+   * import job's chunk run again after a crash): its affiliate then, so it is answered created.
+   */
+  findCreated?: (checked: CheckedRow) => Promise<Affiliates.Affiliate | undefined>;
+}
+
 /**
- * Creates one affiliate per row as `POST /v1/affiliates` does, each in its own transaction
+ * Creates checked rows (in file order) as `POST /v1/affiliates` does, each in its own transaction
  * (`Affiliates.insert`), so each row is all or nothing: its codes and e-mail claimed, or none of
- * it. Every row is checked first, and a row that repeats a code or e-mail of an earlier row waits
- * for it (`planRound`); a bad row is reported and the rest go on. Rows run `importConcurrency` at
- * a time; those not started by `deadline` (epoch ms) are reported as not attempted rather than cut
- * off mid-way. The coupon syncs of the created rows are queued together (`syncQueue`).
+ * it. A row that repeats a code or e-mail of an earlier row waits for it (`planRound`); a bad row
+ * is reported and the rest go on. Rows run `importConcurrency` at a time; those not started by the
+ * deadline are reported as not attempted rather than cut off mid-way. The coupon syncs of the
+ * created rows are queued together (`syncQueue`).
  */
-export const importAffiliates = async (merchantId: string, csv: Buffer, options: { deadline: number }): Promise<ImportResult> => {
-  if (csv.length > maxImportBytes) throw new PayloadTooLargeError(maxImportBytes);
-  const rows = parseImportCsv(csv);
+export const createRows = async (merchantId: string, rows: readonly CheckedRow[], options: CreateRowsOptions = {}): Promise<Map<number, RowResult>> => {
+  const { deadline = Number.POSITIVE_INFINITY, createdClaims = new Map<string, number>(), findCreated } = options;
   const results = new Map<number, RowResult>();
-  let pending: CheckedRow[] = [];
-  for (const checked of checkRows(rows)) {
-    if ('input' in checked) pending.push(checked);
-    else results.set(checked.row, checked);
-  }
   const syncs = await syncQueue(merchantId);
-  const createdClaims = new Map<string, number>();
+  const created = (row: number, input: CreateAffiliateInput, affiliate: Affiliates.Affiliate): RowResult => {
+    for (const claim of Affiliates.claimsOf({ ...input, referralCode: affiliate.referralCode })) createdClaims.set(claimId(claim), row);
+    if (affiliate.couponCode) syncs.add(affiliate.id);
+    return { row, status: 'created', affiliateId: affiliate.id };
+  };
 
   const create = async ({ row, input }: CheckedRow): Promise<RowResult> => {
-    if (Date.now() >= options.deadline) return { row, status: 'failed', error: notAttempted };
+    if (Date.now() >= deadline) return { row, status: 'failed', error: notAttempted };
     try {
-      const affiliate = await Affiliates.insert(merchantId, input);
-      for (const claim of Affiliates.claimsOf({ ...input, referralCode: affiliate.referralCode })) createdClaims.set(claimId(claim), row);
-      if (affiliate.couponCode) syncs.add(affiliate.id);
-      return { row, status: 'created', affiliateId: affiliate.id };
+      return created(row, input, await Affiliates.insert(merchantId, input));
     } catch (error) {
+      const earlier = findCreated && error instanceof ConflictError ? await findCreated({ row, input }) : undefined;
+      if (earlier) return created(row, input, earlier);
       return { row, status: 'failed', error: rowError(error) };
     }
   };
 
+  let pending = [...rows];
   while (pending.length > 0) {
-    if (Date.now() >= options.deadline) {
+    if (Date.now() >= deadline) {
       for (const { row } of pending) results.set(row, { row, status: 'failed', error: notAttempted });
       break;
     }
@@ -311,9 +332,34 @@ export const importAffiliates = async (merchantId: string, csv: Buffer, options:
     pending = round.deferred;
   }
   await syncs.flush();
+  return results;
+};
 
-  const ordered = rows.map(({ row }) => results.get(row) as RowResult);
-  const created = ordered.filter((result) => result.status === 'created').length;
-  logger.info('Affiliates imported', { rows: rows.length, created, failed: rows.length - created });
-  return { created, failed: rows.length - created, rows: ordered };
+/** Reads an import's body: too large is a 413, and what `parseImportCsv` refuses a 400. */
+export const readImportFile = (csv: Buffer): ParsedRow[] => {
+  if (csv.length > maxImportBytes) throw new PayloadTooLargeError(maxImportBytes);
+  return parseImportCsv(csv);
+};
+
+/** Every row's result in file order, counted. */
+export const summarize = (rows: readonly RowResult[]): ImportResult => {
+  const created = rows.filter((result) => result.status === 'created').length;
+  return { created, failed: rows.length - created, rows: [...rows] };
+};
+
+/**
+ * Imports a file of up to `maxSyncImportRows` rows within the request: every row checked first
+ * (`checkRows`), then created (`createRows`) until the deadline (epoch ms).
+ */
+export const importRows = async (merchantId: string, rows: readonly ParsedRow[], options: { deadline: number }): Promise<ImportResult> => {
+  const results = new Map<number, RowResult>();
+  const pending: CheckedRow[] = [];
+  for (const checked of checkRows(rows)) {
+    if ('input' in checked) pending.push(checked);
+    else results.set(checked.row, checked);
+  }
+  for (const [row, result] of await createRows(merchantId, pending, options)) results.set(row, result);
+  const answer = summarize(rows.map(({ row }) => results.get(row) as RowResult));
+  logger.info('Affiliates imported', { rows: rows.length, created: answer.created, failed: answer.failed });
+  return answer;
 };

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { runImportChunk } from '../affiliates/import-job';
 import { ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
 import { zodIssues } from '../core/validation';
@@ -56,7 +57,8 @@ const runSlice = async (record: HistoryJobRecord, faults: number, deadline: numb
 };
 
 /**
- * A history-queue message. A stale one (its slice was counted, or the job is over) does nothing;
+ * A history-queue message: an affiliate import's chunk goes to its job (affiliates/import-job.ts).
+ * A stale slice (its slice was counted, or the job is over) does nothing;
  * otherwise the slice is committed, and the job's next slice queued unless it finished. A message
  * that cannot be read is a bug no retry fixes: thrown, it reaches the DLQ after its retries.
  */
@@ -70,6 +72,7 @@ export const handleHistoryMessage = async (body: string, remainingMs: () => numb
   const result = historyMessageSchema.safeParse(parsed);
   if (!result.success) throw new ValidationError('Not a history job message.', zodIssues(result.error));
   const message: HistoryMessage = result.data;
+  if (message.kind === 'affiliateImport') return runImportChunk(message);
   const record = await findRecord(message.merchantId, message.jobId);
   if (record?.status !== 'running' || record.slices !== message.slice) return 'stale';
   logger.appendKeys({ merchantId: record.merchantId, jobId: record.jobId });

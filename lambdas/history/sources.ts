@@ -26,9 +26,17 @@ const listParams = (position: Position) => ({
   ...(position.cursor ? { starting_after: position.cursor } : {}),
 });
 
+/**
+ * What a replay reads of the log: the types Tally handles, less the connection's own ending. A
+ * replay runs on a connection that exists now (a reconnect's, or the daily one), and the
+ * deauthorization that ended an earlier connection must not end this one; one that ends this
+ * connection comes by webhook, and Stripe refuses the job's own calls from then on.
+ */
+const replayedTypes = handledEventTypes.filter((type) => type !== 'account.application.deauthorized');
+
 /** The event log: the events of the types Tally handles (the webhook endpoint's list), as Stripe sent them. */
 const eventsPage = async (stripe: Stripe, position: Position): Promise<SourcePage> => {
-  const page = await stripe.events.list({ ...listParams(position), types: [...handledEventTypes] }, { stripeAccount: position.accountId });
+  const page = await stripe.events.list({ ...listParams(position), types: replayedTypes }, { stripeAccount: position.accountId });
   // An event read with `Stripe-Account` is the account's: it is said so, as a Connect delivery says it.
   return { items: page.data.map((event) => ({ id: event.id, events: [{ ...event, account: position.accountId } as Stripe.Event] })), hasMore: page.has_more };
 };

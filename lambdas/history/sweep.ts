@@ -1,3 +1,4 @@
+import * as ImportJob from '../affiliates/import-job';
 import { logger } from '../core/logger';
 import { keys } from '../store/keys';
 import { queryPage } from '../store/query';
@@ -19,7 +20,7 @@ export interface SweepRun {
   failed: number;
 }
 
-/** Re-queues the next slice of every history job that stalled; one that keeps stalling is failed. */
+/** Re-queues the next slice of every history job (and affiliate import chunk) that stalled; one that keeps stalling is failed. */
 export const sweepHistoryJobs = async (now = new Date()): Promise<SweepRun> => {
   const run: SweepRun = { stalled: 0, requeued: 0, failed: 0 };
   const cutoff = new Date(now.getTime() - stalledAfterMs).toISOString();
@@ -27,6 +28,13 @@ export const sweepHistoryJobs = async (now = new Date()): Promise<SweepRun> => {
   do {
     const page = await queryPage<HistoryJobRecord>({ key: { ...keys.runningHistoryJobs(), skTo: cutoff }, index: 'gsi1' }, { limit: 100, cursor });
     for (const entry of page.data) {
+      if (ImportJob.isAffiliateImportJobId(entry.jobId)) {
+        if (entry.updatedAt >= cutoff) continue;
+        run.stalled += 1;
+        const outcome = await ImportJob.requeueStalled(entry.merchantId, entry.jobId, entry.updatedAt, now, maxRequeues);
+        if (outcome !== 'moved') run[outcome === 'requeued' ? 'requeued' : 'failed'] += 1;
+        continue;
+      }
       const record = await findRecord(entry.merchantId, entry.jobId);
       if (record?.status !== 'running' || record.updatedAt >= cutoff) continue;
       run.stalled += 1;

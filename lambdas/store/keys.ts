@@ -284,6 +284,20 @@ export const keys = {
   /** gsi1 entry of a running history job, by when it last moved: the sweep re-queues stalled ones. */
   runningHistoryJob: (updatedAt: string, merchantId: string, jobId: string) => ({ gsi1pk: 'HISTORYJOBS#running', gsi1sk: join(updatedAt, merchantId, jobId) }),
   runningHistoryJobs: (): KeyQuery => ({ pk: 'HISTORYJOBS#running' }),
+  /**
+   * An affiliate import job (lambdas/affiliates/import-job.ts), under `AFFIMPORT#<jobId>` in the
+   * merchant's partition: its root (status and counts), the file's checked rows in numbered chunks,
+   * and each chunk's results once it is done. All with a TTL.
+   */
+  affiliateImportJob: (merchantId: string, jobId: string): Key => ({ pk: merchantPk(merchantId), sk: join('AFFIMPORT', jobId) }),
+  affiliateImportChunk: (merchantId: string, jobId: string, chunk: number): Key => ({
+    pk: merchantPk(merchantId),
+    sk: join('AFFIMPORT', jobId, 'CHUNK', String(chunk).padStart(4, '0')),
+  }),
+  affiliateImportResult: (merchantId: string, jobId: string, chunk: number): Key => ({
+    pk: merchantPk(merchantId),
+    sk: join('AFFIMPORT', jobId, 'RESULT', String(chunk).padStart(4, '0')),
+  }),
   /** The pace of Tally's calls to one connected Stripe account, shared by every concurrent worker. */
   stripeCallPace: (mode: Mode, accountId: string): Key => ({ pk: join('STRIPEPACE', mode, accountId), sk: 'PACE' }),
   /**

@@ -175,3 +175,68 @@ describe('POST /v1/affiliates/import', () => {
     expect(await listAll(merchant)).toHaveLength(1000);
   });
 });
+
+describe('POST /v1/affiliates/import of more than 1,000 rows', () => {
+  const importJob = (merchant: TestMerchant, jobId: string) => api('GET', `/v1/imports/${jobId}`, { key: merchant.apiKey });
+
+  it('answers 202 with a job that creates the good rows and reports the bad ones by row, across its chunks', async () => {
+    const merchant = await createMerchant();
+    await createAffiliate(merchant, { email: 'taken@example.com' });
+    const tag = unique('job');
+    const lines = Array.from({ length: 1_200 }, (_, i) => `${tag}-${i + 1}@example.com,,`);
+    const at = (row: number, line: string) => (lines[row - 1] = line);
+    at(3, 'not-an-email,,'); // refused by the schema before anything is written
+    at(20, `TAKEN@example.com,,${tag}-C20`); // an existing affiliate's e-mail: fails, claiming nothing
+    at(450, `${tag}-shared@example.com,${tag}-ref450,`); // chunk 1 (rows 1–500)
+    at(700, `${tag.toUpperCase()}-SHARED@example.com,,`); // chunk 2: row 450's e-mail, in another case
+    at(800, `${tag}-800@example.com,${tag}-REF450,`); // chunk 2: row 450's referral code
+    at(1_150, `${tag}-1150@example.com,,${tag}-c20`); // chunk 3: row 20's coupon code, free as row 20 failed
+
+    const started = Date.now();
+    const response = await importCsv(merchant, `email,referralCode,couponCode\n${lines.join('\n')}\n`);
+
+    expect(response.status).toBe(202);
+    expect(response.body.job).toEqual({ id: expect.stringMatching(/^aimp_/), kind: 'affiliates', status: 'running', total: 1_200, created: 0, failed: 0, startedAt: expect.any(String) });
+    const jobId: string = response.body.job.id;
+    let job = (await importJob(merchant, jobId)).body;
+    while (job.status === 'running' && Date.now() - started < 120_000) {
+      expect(job.rows).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      job = (await importJob(merchant, jobId)).body;
+    }
+    console.log(`Imported 1,200 affiliate rows as a job in ${Date.now() - started} ms`);
+
+    expect(job).toMatchObject({ id: jobId, kind: 'affiliates', status: 'completed', total: 1_200, created: 1_196, failed: 4, rowsIncluded: 'all', finishedAt: expect.any(String) });
+    const rows: { row: number; status: string; affiliateId?: string; error?: { type: string; message: string } }[] = job.rows;
+    expect(rows.map((row) => row.row)).toEqual(Array.from({ length: 1_200 }, (_, i) => i + 1));
+    expect(rows.filter((row) => row.status === 'failed').map((row) => row.row)).toEqual([3, 20, 700, 800]);
+    const byRow = (row: number) => rows[row - 1];
+    expect(byRow(3)).toMatchObject({ status: 'failed', error: { type: 'validation_error' } });
+    expect(byRow(20)).toMatchObject({ status: 'failed', error: { type: 'affiliate.email_taken' } });
+    expect(byRow(700)).toMatchObject({ status: 'failed', error: { type: 'affiliate.email_taken', message: expect.stringContaining('Row 450 of this file took it.') } });
+    expect(byRow(800)).toMatchObject({ status: 'failed', error: { type: 'affiliate.referral_code_taken', message: expect.stringContaining('Row 450 of this file took it.') } });
+    expect(byRow(1_150)).toMatchObject({ status: 'created', affiliateId: expect.any(String) });
+
+    const stored = await listAll(merchant);
+    expect(stored).toHaveLength(1_197); // and the affiliate that was there before
+    const ids = new Set(stored.map((affiliate) => affiliate.id));
+    expect(rows.filter((row) => row.status === 'created').every((row) => row.affiliateId && ids.has(row.affiliateId))).toBe(true);
+    const shared = await api('GET', `/v1/affiliates/${byRow(450)?.affiliateId as string}`, { key: merchant.apiKey });
+    expect(shared.body).toMatchObject({ email: `${tag}-shared@example.com`, referralCode: `${tag}-ref450` });
+    const late = await api('GET', `/v1/affiliates/${byRow(1_150)?.affiliateId as string}`, { key: merchant.apiKey });
+    expect(late.body).toMatchObject({ couponCode: `${tag}-c20` });
+
+    // Another merchant's key, and the history jobs' other route, do not find it.
+    expect((await importJob(await createMerchant(), jobId)).status).toBe(404);
+    expect((await api('GET', `/v1/stripe-events/replay/${jobId}`, { key: merchant.apiKey })).status).toBe(404);
+  });
+
+  it('refuses a bad file of more than 1,000 rows whole, with 400, and starts no job', async () => {
+    const merchant = await createMerchant();
+    const lines = Array.from({ length: 1_500 }, (_, i) => `r${i}@example.com,x`);
+    const response = await importCsv(merchant, `email,first_name\n${lines.join('\n')}\n`);
+    expect(response.status).toBe(400);
+    expect(response.body.error.type).toBe('import.invalid_csv');
+    expect(await listAll(merchant)).toEqual([]);
+  });
+});

@@ -1,6 +1,8 @@
 import * as Import from '../../affiliates/import';
+import * as ImportJob from '../../affiliates/import-job';
 import { ValidationError } from '../../core/errors';
 import { httpRoutes, httpTimeoutSeconds } from '../../functions';
+import { json } from '../../http/response';
 import { header, merchantRoute, rawBody } from '../../http/route';
 
 /** Time kept back from the function's timeout to answer, and to store the answer for its Idempotency-Key. */
@@ -14,7 +16,10 @@ const requireCsv = (contentType: string | undefined) => {
     ]);
 };
 
-export const handler = merchantRoute({}, ({ merchantId, event }) => {
+/** Up to `maxSyncImportRows` rows: 200 with every row's result; more: 202 `{job}`, polled at `GET /v1/imports/{jobId}`. */
+export const handler = merchantRoute({}, async ({ merchantId, event }) => {
   requireCsv(header(event, 'content-type'));
-  return Import.importAffiliates(merchantId, rawBody(event), { deadline: Date.now() + timeoutSeconds * 1000 - answerMarginMs });
+  const rows = Import.readImportFile(rawBody(event));
+  if (rows.length > Import.maxSyncImportRows) return json(202, { job: await ImportJob.start(merchantId, rows) });
+  return Import.importRows(merchantId, rows, { deadline: Date.now() + timeoutSeconds * 1000 - answerMarginMs });
 });

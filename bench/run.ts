@@ -6,6 +6,7 @@ import { historyBenchmark } from './history';
 import { ledgerHistoryBenchmark } from './ledger-history';
 import { resyncBenchmark } from './resync';
 import { statsReads } from './stats';
+import { webBenchmark } from './web';
 import { webhooksBenchmark } from './webhooks';
 
 /**
@@ -20,6 +21,7 @@ const benchmarks: Record<string, () => Promise<void>> = {
   'ledger-history': ledgerHistoryBenchmark,
   resync: resyncBenchmark,
   stats: statsReads,
+  web: webBenchmark,
   webhooks: webhooksBenchmark,
 };
 

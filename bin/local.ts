@@ -9,7 +9,7 @@ import { startLocalStack } from './local/stack';
  * --data-dir, --dynamodb-port, --sqs-port, --schedule-seconds, --eventbridge=test|live|test,live (the
  * emulator sends those modes' events by EventBridge, to /_local/events/stripe, instead of to the
  * webhook), --ready-file (a JSON description of the running stack, for tests and benchmarks),
- * --quiet (no banner).
+ * --quiet (no banner), --no-demo-seed (a demo merchant created by this start gets no demo data).
  */
 const { values: flags } = parseArgs({
   options: {
@@ -24,6 +24,7 @@ const { values: flags } = parseArgs({
     eventbridge: { type: 'string' },
     'ready-file': { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    'no-demo-seed': { type: 'boolean', default: false },
   },
 });
 
@@ -49,6 +50,7 @@ const main = async () => {
     operatorKey: process.env.TALLY_OPERATOR_KEY,
     scheduleIntervalMs: flags['schedule-seconds'] ? Number(flags['schedule-seconds']) * 1000 : undefined,
     eventBridgeModes: modeList(flags.eventbridge),
+    demoSeed: !flags['no-demo-seed'],
     log: (line) => console.error(line),
   });
 
@@ -78,6 +80,7 @@ const main = async () => {
     emulatorUrl: stack.emulatorUrl,
     stripeDelivery: stack.stripeDelivery,
     demo: stack.demo,
+    demoSeed: stack.demoSeed,
     pid: process.pid,
   };
   if (flags['ready-file']) writeFileSync(flags['ready-file'], JSON.stringify(description, null, 2));
@@ -97,14 +100,22 @@ const main = async () => {
             : `    ${mode} events     by webhook: POST ${stack.apiUrl}/webhooks/stripe`,
         ),
         '',
+        `  Console           ${stack.publicUrl}/console/`,
+        `    sign in as ${stack.demo.ownerEmail ?? 'the demo owner'} (link works once, 15 minutes):`,
+        `    ${stack.demoSignInLink}`,
+        `  Affiliate portal  ${stack.publicUrl}/portal/   (invite an affiliate: POST /v1/affiliates/{id}/invite)`,
+        `  Local outbox      ${stack.apiUrl}/_local/mail   (sign-in links and invitations land here)`,
+        '',
         `  Operator key      ${stack.operatorKey}`,
         `  Demo merchant     ${stack.demo.merchantId}`,
         `    API key         ${stack.demo.apiKey}`,
         `    tracking key    ${stack.demo.trackingKey}`,
+        ...(stack.demoSeed?.seeded ? [`    demo data       ${stack.demoSeed.summary}`] : []),
+        ...(stack.demoSeed && !stack.demoSeed.seeded ? [`  WARNING: ${stack.demoSeed.summary} (a fresh data directory seeds again)`] : []),
         '',
         `  curl -H "Authorization: Bearer ${stack.demo.apiKey}" ${stack.apiUrl}/v1/affiliates`,
-        `  Connect Stripe (test mode): curl -H "Authorization: Bearer ${stack.demo.apiKey}" "${stack.apiUrl}/v1/connect/stripe/authorize?mode=test"`,
-        '    then open the returned url in a browser.',
+        // A seeded demo is connected in test mode already; otherwise connect from the console's Stripe page.
+        ...(stack.demoSeed?.seeded ? [] : [`  Connect Stripe (test mode): the console's Stripe page, ${stack.publicUrl}/console/stripe?mode=test`]),
         '',
         '  Ctrl-C stops everything.',
         '',

@@ -13,9 +13,13 @@ export interface Access {
   ledgerQueue?: 'send';
   /** History jobs: catch-ups from Stripe's event log and imports of a merchant's purchases. */
   historyQueue?: 'send';
+  /** Ships the console's and portal's CSS and scripts (lambdas/web/assets.ts) in the function's bundle. */
+  webAssets?: 'bundle';
   secrets?: readonly SecretName[];
   /** The partner event sources of Stripe's EventBridge destinations, which tell an event's mode. */
   stripeEventSources?: 'read';
+  /** Mail to people (sign-in links, invitations) through Amazon SES, from the `tally:mailFrom` address only. */
+  mail?: 'send';
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -33,6 +37,8 @@ export interface HttpRoute {
 
 const merchant = { table: 'readWrite' } as const;
 const merchantRead = { table: 'read' } as const;
+/** The console's and portal's pages: reads, and the key the sign-in forms' pre-session tokens are signed with. */
+const consolePages = { table: 'read', secrets: ['oauthStateKey'] } as const;
 /** Changes that may queue coupon syncs (auto-sync, resync requests). */
 const merchantSyncing = { table: 'readWrite', resyncQueue: 'send' } as const;
 
@@ -41,6 +47,9 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/merchants', handler: 'create-merchant', access: { table: 'readWrite', secrets: ['operatorKey'] } },
   { method: 'GET', path: '/v1/merchant', handler: 'get-merchant', access: merchantRead },
   { method: 'PATCH', path: '/v1/merchant/settings', handler: 'update-settings', access: merchantSyncing },
+  // The merchant's team (lambdas/people/): an invitation mails a sign-in link for the console.
+  { method: 'POST', path: '/v1/merchant/users', handler: 'create-member', access: { table: 'readWrite', mail: 'send' } },
+  { method: 'GET', path: '/v1/merchant/users', handler: 'list-members', access: merchantRead },
 
   {
     method: 'GET',
@@ -95,6 +104,8 @@ export const httpRoutes: readonly HttpRoute[] = [
     access: { ...merchantSyncing, historyQueue: 'send' },
     timeoutSeconds: 25,
   },
+  // Portal access for an affiliate (lambdas/people/): mails it a sign-in link.
+  { method: 'POST', path: '/v1/affiliates/{id}/invite', handler: 'invite-affiliate', access: { table: 'readWrite', mail: 'send' } },
 
   // Coupon sync (lambdas/coupon-sync/): the HTTP side only queues; the resync worker talks to Stripe.
   { method: 'POST', path: '/v1/affiliates/{id}/resync', handler: 'resync-affiliate', access: merchantSyncing },
@@ -123,9 +134,42 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'POST', path: '/v1/imports/stripe', handler: 'start-stripe-import', access: { table: 'readWrite', historyQueue: 'send' } },
   { method: 'GET', path: '/v1/imports/{jobId}', handler: 'get-stripe-import', access: merchantRead },
 
+  // The merchant console and the affiliate portal (lambdas/console/, lambdas/portal/, lambdas/web/):
+  // server-rendered pages, one function for each area's pages (reads only) and one for its actions.
+  { method: 'GET', path: '/console', handler: 'console-pages', access: consolePages },
+  { method: 'GET', path: '/console/{proxy+}', handler: 'console-pages', access: consolePages },
+  {
+    method: 'POST',
+    path: '/console/{proxy+}',
+    handler: 'console-actions',
+    // Whatever the console lets a merchant do: the API's writes, connecting Stripe, inviting the team.
+    access: {
+      table: 'readWrite',
+      resyncQueue: 'send',
+      ledgerQueue: 'send',
+      historyQueue: 'send',
+      mail: 'send',
+      secrets: ['oauthStateKey', 'stripeSecretKeys', 'stripeConnectClientIds'],
+    },
+  },
+  { method: 'GET', path: '/portal', handler: 'portal-pages', access: consolePages },
+  { method: 'GET', path: '/portal/{proxy+}', handler: 'portal-pages', access: consolePages },
+  { method: 'POST', path: '/portal/{proxy+}', handler: 'portal-actions', access: { table: 'readWrite', mail: 'send', secrets: ['oauthStateKey'] } },
+  { method: 'GET', path: '/assets/{file}', handler: 'web-asset', access: { webAssets: 'bundle' } },
+
   { method: 'GET', path: '/v1/stats', handler: 'get-stats', access: merchantRead },
   { method: 'POST', path: '/stripe-app/stats', handler: 'stripe-app-stats', access: { table: 'read', secrets: ['stripeAppSigningSecret'] } },
   { method: 'OPTIONS', path: '/stripe-app/stats', handler: 'stripe-app-preflight', access: {} },
+  // The app's customer, invoice and payment views; an invoice or charge Tally has no commission for is looked up in Stripe.
+  { method: 'POST', path: '/stripe-app/customer', handler: 'stripe-app-customer', access: { table: 'read', secrets: ['stripeAppSigningSecret'] } },
+  { method: 'OPTIONS', path: '/stripe-app/customer', handler: 'stripe-app-preflight', access: {} },
+  {
+    method: 'POST',
+    path: '/stripe-app/purchase',
+    handler: 'stripe-app-purchase',
+    access: { table: 'read', secrets: ['stripeAppSigningSecret', 'stripeSecretKeys'] },
+  },
+  { method: 'OPTIONS', path: '/stripe-app/purchase', handler: 'stripe-app-preflight', access: {} },
 ];
 
 /** API Gateway's route key, as it appears in `event.routeKey`. */

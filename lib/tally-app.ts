@@ -9,8 +9,9 @@ export interface TallyAppOptions extends AppProps {
 /**
  * The CDK app: the Tally stack, checked by cdk-nag's AwsSolutions pack on every synth. A finding
  * that is not acknowledged (with its reason) next to the resource fails the synth.
- * Context: `tally:stackName`, `tally:publicUrl`, `tally:alarmEmail`, and `tally:stripeEventSourceLive` /
- * `tally:stripeEventSourceTest` (the partner event sources of Stripe's EventBridge destinations).
+ * Context: `tally:stackName`, `tally:publicUrl`, `tally:alarmEmail`, `tally:mailFrom` (the SES-verified
+ * sender of sign-in mail), and `tally:stripeEventSourceLive` / `tally:stripeEventSourceTest` (the
+ * partner event sources of Stripe's EventBridge destinations).
  */
 export const tallyApp = ({ catalogue, ...appProps }: TallyAppOptions = {}): { app: App; stack: TallyStack } => {
   const app = new App(appProps);
@@ -24,6 +25,7 @@ export const tallyApp = ({ catalogue, ...appProps }: TallyAppOptions = {}): { ap
     catalogue,
     publicUrl: context('tally:publicUrl'),
     alarmEmail: context('tally:alarmEmail'),
+    mailFrom: context('tally:mailFrom'),
     stripeEventSources: Object.fromEntries(
       (
         [

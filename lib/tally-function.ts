@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { CfnTable, ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -9,6 +9,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Access, QueueName } from '../lambdas/functions';
+import { webAssets } from '../lambdas/web/assets';
 import type { Mode } from '../lambdas/core/mode';
 import { type SecretName, secretArnEnv } from '../lambdas/core/secret-names';
 
@@ -22,6 +23,8 @@ export interface TallyResources {
   queues: Partial<Record<QueueName, IQueue>>;
   secrets: Record<SecretName, ISecret>;
   stripeEventSources: Partial<Record<Mode, string>>;
+  /** The address mail comes from (context `tally:mailFrom`); without it no function may send mail. */
+  mailFrom?: string;
   /** Plain settings every function receives (e.g. TALLY_PUBLIC_URL). */
   environment: Record<string, string>;
 }
@@ -36,6 +39,16 @@ export interface TallyFunctionProps {
 }
 
 const repoRoot = path.resolve(__dirname, '..');
+
+/** Copies the console's CSS and scripts beside the bundle, where handlers/http/web-asset.ts reads them. */
+const webAssetHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir: string, outputDir: string) => [
+    `mkdir -p "${outputDir}/assets"`,
+    ...Object.entries(webAssets).map(([name, asset]) => `cp "${path.join(inputDir, asset.source)}" "${outputDir}/assets/${name}"`),
+  ],
+};
 
 /**
  * One Lambda function of the catalogue, with Tally's defaults. Its `access` is turned into both the
@@ -85,6 +98,7 @@ export class TallyFunction extends Construct {
         sourcesContent: false,
         // The runtime ships SDK v3; bundling it would only add cold-start weight.
         externalModules: ['@aws-sdk/*'],
+        ...(access.webAssets === 'bundle' ? { commandHooks: webAssetHooks } : {}),
       },
       environment: {
         ...resources.environment,
@@ -127,10 +141,29 @@ export class TallyFunction extends Construct {
       if (live) this.fn.addEnvironment('TALLY_STRIPE_EVENT_SOURCE_LIVE', live);
       if (test) this.fn.addEnvironment('TALLY_STRIPE_EVENT_SOURCE_TEST', test);
     }
+    if (access.mail === 'send' && resources.mailFrom) this.allowMail(resources.mailFrom);
     for (const name of access.secrets ?? []) {
       this.fn.addEnvironment(secretArnEnv(name), secrets[name].secretArn);
       secrets[name].grantRead(this.fn);
     }
+  }
+
+  /**
+   * SES authorizes a send against the verified identity of the sender: the address itself, or its
+   * domain when the domain is what was verified. Only those two identities, and only with this
+   * address as the From, so the function cannot mail as anyone else of a verified domain.
+   */
+  private allowMail(mailFrom: string): void {
+    const { region, account, partition } = Stack.of(this);
+    const domain = mailFrom.slice(mailFrom.lastIndexOf('@') + 1);
+    this.fn.addEnvironment('TALLY_MAIL_FROM', mailFrom);
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [mailFrom, domain].map((identity) => `arn:${partition}:ses:${region}:${account}:identity/${identity}`),
+        conditions: { StringEquals: { 'ses:FromAddress': mailFrom } },
+      }),
+    );
   }
 
   private acknowledgeRoleFindings(role: Role, access: Access, table: ITable): void {

@@ -39,6 +39,8 @@ export interface TallyStackProps extends StackProps {
   alarmEmail?: string;
   /** Partner event sources of Stripe's EventBridge destinations, per mode; none, no EventBridge intake. */
   stripeEventSources?: Partial<Record<Mode, string>>;
+  /** The SES-verified address sign-in links and invitations come from; none, and no function can send mail. */
+  mailFrom?: string;
 }
 
 /** `create-merchant` → `CreateMerchant`, for construct IDs. */
@@ -83,6 +85,7 @@ export class TallyStack extends Stack {
       queues,
       secrets,
       stripeEventSources,
+      mailFrom: props.mailFrom,
       environment: { TALLY_PUBLIC_URL: props.publicUrl ? normalizeUrl(props.publicUrl) : api.apiEndpoint },
     };
 
@@ -214,20 +217,25 @@ export class TallyStack extends Stack {
     return api;
   }
 
+  /** A handler that serves several routes (the console's `/console` and `/console/{proxy+}`) is one function. */
+  private readonly routeIntegrations = new Map<string, HttpLambdaIntegration>();
+
   private addRoute(api: HttpApi, route: HttpRoute): void {
-    const fn = this.createFunction('http', route.handler, route.timeoutSeconds ?? functions.httpTimeoutSeconds, route.access);
-    const routes = api.addRoutes({
-      path: route.path,
-      methods: [ApiMethod[route.method]],
-      integration: new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn),
-    });
+    let integration = this.routeIntegrations.get(route.handler);
+    if (!integration) {
+      const fn = this.createFunction('http', route.handler, route.timeoutSeconds ?? functions.httpTimeoutSeconds, route.access);
+      integration = new HttpLambdaIntegration(`${pascal(route.handler)}Integration`, fn);
+      this.routeIntegrations.set(route.handler, integration);
+    }
+    const routes = api.addRoutes({ path: route.path, methods: [ApiMethod[route.method]], integration });
     for (const created of routes) {
       Validations.of(created).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
           'Tally authenticates each request inside its function: merchant API keys and the operator key are ' +
           'bearer tokens checked against stored hashes, Stripe webhooks by their signature, the OAuth callback ' +
-          'by its signed state; /health is public by design.',
+          'by its signed state, the console and portal by session cookies with CSRF tokens (sign-in by single-use ' +
+          'e-mail link); /health and the console\'s CSS and scripts (/assets) are public by design.',
       });
     }
   }

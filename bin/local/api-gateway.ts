@@ -15,20 +15,33 @@ export interface RouteMatch {
 
 const segments = (path: string) => path.split('/').filter(Boolean);
 const isParameter = (segment: string) => segment.startsWith('{') && segment.endsWith('}');
+/** `{proxy+}`: the rest of the path, one segment or more (only as a template's last segment). */
+const isGreedy = (segment: string) => segment.startsWith('{') && segment.endsWith('+}');
 
-/** Literal segments win over `{parameters}`, as API Gateway picks the most specific route. */
+const fits = (template: readonly string[], requested: readonly string[]): boolean => {
+  const greedy = template.length > 0 && isGreedy(template.at(-1) as string);
+  if (greedy ? requested.length < template.length : requested.length !== template.length) return false;
+  return template.every((part, i) => isParameter(part) || part === requested[i]);
+};
+
+/**
+ * Literal segments win over `{parameters}`, and any exact route over a greedy `{proxy+}` one, as
+ * API Gateway picks the most specific route.
+ */
 export const matchRoute = (routes: readonly HttpRoute[], method: string, path: string): RouteMatch | undefined => {
   const requested = segments(path);
+  const literals = (template: readonly string[]) => template.filter((part) => !isParameter(part)).length;
   const candidates = routes
-    .filter((route) => route.method === method && segments(route.path).length === requested.length)
+    .filter((route) => route.method === method)
     .map((route) => ({ route, template: segments(route.path) }))
-    .filter(({ template }) => template.every((part, i) => isParameter(part) || part === requested[i]))
-    .sort((a, b) => b.template.filter((p) => !isParameter(p)).length - a.template.filter((p) => !isParameter(p)).length);
+    .filter(({ template }) => fits(template, requested))
+    .sort((a, b) => Number(isGreedy(a.template.at(-1) ?? '')) - Number(isGreedy(b.template.at(-1) ?? '')) || literals(b.template) - literals(a.template));
   const best = candidates[0];
   if (!best) return undefined;
   const pathParameters: Record<string, string> = {};
   best.template.forEach((part, i) => {
-    if (isParameter(part)) pathParameters[part.slice(1, -1)] = decodeURIComponent(requested[i] ?? '');
+    if (isGreedy(part)) pathParameters[part.slice(1, -2)] = requested.slice(i).map(decodeURIComponent).join('/');
+    else if (isParameter(part)) pathParameters[part.slice(1, -1)] = decodeURIComponent(requested[i] ?? '');
   });
   return { route: best.route, pathParameters };
 };

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Mode } from '../../lambdas/core/mode';
+import { issueSignInLink } from '../../lambdas/people/sign-in';
 import { queueConsumers, queues, scheduledFunctions, type QueueName } from '../../lambdas/functions';
 import { EmulatorControl } from '../stripe-emulator/client';
+import { type DemoSeedOutcome, seedDemoMerchant } from './demo-seed';
 import { ensureTable, startDynamo } from './dynamodb';
 import { localEventBridgeDestination, localStripeEventBus, localStripeEventSources } from './eventbridge';
 import { freePort } from './free-port';
@@ -29,6 +31,8 @@ export interface LocalStackOptions {
   eventBridgeModes?: Mode[];
   /** Overrides every schedule's rate, so a developer can watch it fire. */
   scheduleIntervalMs?: number;
+  /** False for a bare start: a newly created demo merchant gets no demo data. */
+  demoSeed?: boolean;
   log?: (line: string) => void;
 }
 
@@ -45,6 +49,10 @@ export interface LocalStack {
   /** How the emulator sends each mode's events at start-up (tests may switch it with the emulator's control API). */
   stripeDelivery: Record<Mode, 'webhook' | 'eventbridge'>;
   demo: DemoMerchant;
+  /** A fresh sign-in link for the demo merchant's owner (single use, 15 minutes), for the banner. */
+  demoSignInLink: string;
+  /** Set when this start created the demo merchant and seeded it (or tried to). */
+  demoSeed?: DemoSeedOutcome;
   stop(): Promise<void>;
 }
 
@@ -52,7 +60,12 @@ export interface DemoMerchant {
   merchantId: string;
   apiKey: string;
   trackingKey: string;
+  /** The owner who signs in to the console; kept in local state from before it existed may lack it. */
+  ownerEmail?: string;
 }
+
+/** The demo merchant's owner: local mail never leaves the outbox, so any address works. */
+export const demoOwnerEmail = 'owner@demo.tally.local';
 
 const tableName = 'tally';
 
@@ -74,19 +87,32 @@ const writeState = (dataDir: string | undefined, state: LocalState) => {
 
 const secret = () => randomBytes(24).toString('base64url');
 
+/** A demo merchant kept from before it had an owner gets one (the API invites them; the mail goes to the outbox). */
+const ensureDemoOwner = async (apiUrl: string, demo: DemoMerchant): Promise<DemoMerchant> => {
+  if (demo.ownerEmail) return demo;
+  const response = await fetch(`${apiUrl}/v1/merchant/users`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${demo.apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: demoOwnerEmail, role: 'owner' }),
+  });
+  if (response.status !== 201) throw new Error(`Could not add the demo merchant's owner: ${response.status} ${await response.text()}`);
+  return { ...demo, ownerEmail: demoOwnerEmail };
+};
+
 const ensureDemoMerchant = async (apiUrl: string, operatorKey: string, known?: DemoMerchant): Promise<DemoMerchant> => {
   if (known) {
     const check = await fetch(`${apiUrl}/v1/merchant`, { headers: { authorization: `Bearer ${known.apiKey}` } });
-    if (check.ok) return known;
+    if (check.ok) return ensureDemoOwner(apiUrl, known);
   }
+  // No dashboard URL: connecting Stripe from the console lands back in the console.
   const response = await fetch(`${apiUrl}/v1/merchants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Demo Merchant', dashboardUrl: `${apiUrl}/_local/dashboard` }),
+    body: JSON.stringify({ name: 'Demo Merchant', ownerEmail: demoOwnerEmail }),
   });
   if (response.status !== 201) throw new Error(`Could not create the demo merchant: ${response.status} ${await response.text()}`);
   const created = (await response.json()) as { merchant: { id: string }; apiKey: string; trackingKey: string };
-  return { merchantId: created.merchant.id, apiKey: created.apiKey, trackingKey: created.trackingKey };
+  return { merchantId: created.merchant.id, apiKey: created.apiKey, trackingKey: created.trackingKey, ownerEmail: demoOwnerEmail };
 };
 
 /**
@@ -187,6 +213,14 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
 
     const demo = await ensureDemoMerchant(api.url, operatorKey, state.demo);
     writeState(options.dataDir, { operatorKey, oauthStateKey, demo });
+    // Only a merchant made just now: a kept one already holds whatever the developer did with it.
+    // Against Stripe itself there is no emulator to simulate purchases with.
+    const createdDemo = demo.merchantId !== state.demo?.merchantId;
+    const demoSeed =
+      createdDemo && options.demoSeed !== false && emulatorUrl ? await seedDemoMerchant({ apiUrl: api.url, emulatorUrl, demo }) : undefined;
+    if (demoSeed && !demoSeed.seeded) log(`Warning: ${demoSeed.summary}`);
+    // Straight from the sign-in store rather than the mail flow, so restarts never meet its rate limit.
+    const demoSignInLink = await issueSignInLink({ area: 'console', email: demo.ownerEmail ?? demoOwnerEmail, merchantId: demo.merchantId }, new Date());
 
     return {
       apiUrl: api.url,
@@ -199,6 +233,8 @@ export const startLocalStack = async (options: LocalStackOptions): Promise<Local
       emulatorUrl,
       stripeDelivery,
       demo,
+      demoSignInLink,
+      demoSeed,
       stop,
     };
   } catch (error) {

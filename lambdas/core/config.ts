@@ -14,6 +14,8 @@ const envSchema = z.object({
   /** The partner event sources (= bus names) of Stripe's EventBridge destinations, one per mode. */
   TALLY_STRIPE_EVENT_SOURCE_LIVE: z.string().min(1).optional(),
   TALLY_STRIPE_EVENT_SOURCE_TEST: z.string().min(1).optional(),
+  /** The address Tally's mail comes from (SES identity in AWS, from context `tally:mailFrom`); unset, no mail is sent. */
+  TALLY_MAIL_FROM: z.email().optional(),
   /** Local only: DynamoDB Local and the SQS server. */
   TALLY_DYNAMODB_ENDPOINT: z.url().optional(),
   TALLY_SQS_ENDPOINT: z.url().optional(),

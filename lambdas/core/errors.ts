@@ -34,6 +34,14 @@ export class UnauthorizedError extends TallyError {
   }
 }
 
+/** The caller is known but may not do this (a failed CSRF check, a role without the right). */
+export class ForbiddenError extends TallyError {
+  readonly status = 403;
+  constructor(type: string, message: string) {
+    super(type, message);
+  }
+}
+
 /** Missing, or belonging to another merchant: the two are deliberately indistinguishable. */
 export class NotFoundError extends TallyError {
   readonly status = 404;

@@ -5,9 +5,10 @@ import { NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import { logger } from '../core/logger';
 import type { Mode } from '../core/mode';
-import { httpUrl } from '../core/schemas';
+import { email, httpUrl } from '../core/schemas';
 import { connectedModes } from '../coupon-sync/accounts';
 import * as CouponResyncJobs from '../coupon-sync/job';
+import { normalizeEmail, writeMembership } from '../people/store';
 import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
 import { Transaction } from '../store/transaction';
@@ -23,6 +24,8 @@ export const settingsSchema = z.object({
   /** How long a commission stays pending before it can be paid (refund window). */
   holdDays: z.int().min(0).max(365),
   defaultCommissionPlanId: z.string().min(1).max(64).nullable(),
+  /** The merchant's website: an affiliate's referral link is this URL with `?ref=<referralCode>`. */
+  siteUrl: httpUrl.nullable(),
 });
 export type MerchantSettings = z.infer<typeof settingsSchema>;
 
@@ -32,11 +35,14 @@ export const defaultSettings: MerchantSettings = {
   cookieWindowDays: 90,
   holdDays: 30,
   defaultCommissionPlanId: null,
+  siteUrl: null,
 };
 
 export const createMerchantInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   dashboardUrl: httpUrl.optional(),
+  /** The first team member, with role owner: they sign in to the console by e-mail link. */
+  ownerEmail: email.optional(),
 });
 export type CreateMerchantInput = z.infer<typeof createMerchantInput>;
 
@@ -76,10 +82,13 @@ const toMerchant = ({ id, name, dashboardUrl, trackingKey, settings, stripe, cre
   createdAt,
 });
 
-/** Creates a merchant with its API key (returned this once, stored as a hash) and tracking key. */
+/**
+ * Creates a merchant with its API key (returned this once, stored as a hash) and tracking key, and
+ * its owner as the first team member when given (no mail: they sign in when they want to).
+ */
 export const create = async (
   input: CreateMerchantInput,
-): Promise<{ merchant: Merchant; apiKey: string; trackingKey: string }> => {
+): Promise<{ merchant: Merchant; apiKey: string; trackingKey: string; ownerEmail?: string }> => {
   const apiKey = newApiKey();
   const keyHash = hashKey(apiKey);
   const merchant: Merchant = {
@@ -93,15 +102,17 @@ export const create = async (
   };
   const fresh = 'attribute_not_exists(pk)';
   const collision = () => new Error('Generated key collided; this should never happen');
-  await new Transaction()
+  const transaction = new Transaction()
     .put({ Item: { ...keys.merchant(merchant.id), type: 'merchant', ...merchant }, ConditionExpression: fresh }, collision)
     .put({ Item: { ...keys.apiKey(keyHash), type: 'apiKey', keyHash, merchantId: merchant.id }, ConditionExpression: fresh }, collision)
     .put(
       { Item: { ...keys.trackingKey(merchant.trackingKey), type: 'trackingKey', merchantId: merchant.id }, ConditionExpression: fresh },
       collision,
-    )
-    .commit();
-  return { merchant, apiKey, trackingKey: merchant.trackingKey };
+    );
+  const ownerEmail = input.ownerEmail === undefined ? undefined : normalizeEmail(input.ownerEmail);
+  if (ownerEmail) writeMembership(transaction, { merchantId: merchant.id, email: ownerEmail, role: 'owner', invitedBy: null }, merchant.createdAt);
+  await transaction.commit();
+  return { merchant, apiKey, trackingKey: merchant.trackingKey, ...(ownerEmail ? { ownerEmail } : {}) };
 };
 
 export const get = async (merchantId: string): Promise<Merchant> => {

@@ -73,6 +73,13 @@ const normalizeCode = (code: string) => code.toLowerCase();
 /** SPEC section 3: a lead matches a customer's e-mail regardless of case. */
 const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+/**
+ * People (lambdas/people/) are found by e-mail, keyed by the SHA-256 of its lower-cased form as leads
+ * are, so sign-in matches regardless of case and addresses stay out of keys.
+ */
+const emailDigest = (email: string) => createHash('sha256').update(normalizeEmail(email), 'utf8').digest('hex');
+const personPk = (email: string) => join('PERSON', emailDigest(email));
+
 export const keys = {
   merchant: (merchantId: string): Key => ({ pk: merchantPk(merchantId), sk: 'PROFILE' }),
   /** gsi1 entry of a merchant with auto-sync on: the scheduled drift repair reads this list. */
@@ -305,4 +312,27 @@ export const keys = {
    * `operator` (merchant IDs start `mer_`). Kept 24 hours with a TTL.
    */
   idempotencyKey: (scope: string, idempotencyKey: string): Key => ({ pk: join('IDEMPOTENCY', scope, idempotencyKey), sk: 'IDEMPOTENCY' }),
+  /**
+   * People and mail (lambdas/people/, lambdas/mail/). A team member is stored twice, under the
+   * merchant (the team list) and under the person (the merchants an e-mail can sign in to); an
+   * affiliate's portal access only under the person. Sign-in tokens and sessions are keyed by the
+   * SHA-256 of their secret, and with the per-e-mail sign-in counters and the local outbox they
+   * carry a TTL.
+   */
+  member: (merchantId: string, email: string): Key => ({ pk: merchantPk(merchantId), sk: join('MEMBER', emailDigest(email)) }),
+  members: (merchantId: string): KeyRange => ({ pk: merchantPk(merchantId), skFrom: 'MEMBER#', skTo: join('MEMBER', rangeEnd) }),
+  personMembership: (email: string, merchantId: string): Key => ({ pk: personPk(email), sk: join('MEMBER', merchantId) }),
+  personMemberships: (email: string): KeyRange => ({ pk: personPk(email), skFrom: 'MEMBER#', skTo: join('MEMBER', rangeEnd) }),
+  portalAccess: (email: string, merchantId: string, affiliateId: string): Key => ({ pk: personPk(email), sk: join('PORTAL', merchantId, affiliateId) }),
+  portalAccesses: (email: string): KeyRange => ({ pk: personPk(email), skFrom: 'PORTAL#', skTo: join('PORTAL', rangeEnd) }),
+  signInToken: (tokenDigest: string): Key => ({ pk: join('SIGNIN', tokenDigest), sk: 'SIGNIN' }),
+  /** A fixed window's count of sign-in mails requested for one e-mail in one area. */
+  signInLimit: (area: 'console' | 'portal', email: string, windowStart: number): Key => ({
+    pk: join('SIGNINLIMIT', area, emailDigest(email)),
+    sk: String(windowStart),
+  }),
+  session: (area: 'console' | 'portal', secretDigest: string): Key => ({ pk: join('SESSION', secretDigest), sk: join('SESSION', area) }),
+  /** Local only: the mail `npm start` would have sent, newest last in the partition. */
+  outboxMail: (sentAt: string, mailId: string): Key => ({ pk: 'OUTBOX', sk: join(sentAt, mailId) }),
+  outbox: (): KeyQuery => ({ pk: 'OUTBOX' }),
 };

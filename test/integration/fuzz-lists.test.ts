@@ -48,6 +48,7 @@ const variantsOf = (affiliateId: string): Record<string, Variant[]> => {
     ],
     // A filter on the payouts' own partition: with or without it, the positions are the same.
     '/v1/payouts': [variant('/v1/payouts', { mode: 'test' }, 'payouts'), variant('/v1/payouts', { mode: 'test', affiliateId }, 'payouts')],
+    '/v1/merchant/users': [variant('/v1/merchant/users', {})],
   };
 };
 
@@ -212,8 +213,15 @@ const realCursors = new Map<SellingMerchant, { variant: Variant; cursor: string;
 const sale = (merchant: SellingMerchant, amount: number) =>
   emulator().simulatePayment({ ...on(merchant), amount, metadata: { tally_affiliate: merchant.affiliate.referralCode } });
 
+/** What identifies an item of a list: its ID, or a team member's e-mail. */
+const itemKey = (item: { id?: string; email?: string }): string => (item.id ?? item.email) as string;
+
 const populate = async (merchant: SellingMerchant, payouts: number) => {
   await createAffiliate(merchant, { referralCode: unique('ref') });
+  for (const role of ['admin', 'viewer']) {
+    const member = await api('POST', '/v1/merchant/users', { key: merchant.apiKey, body: { email: `${unique(role)}@example.com`, role } });
+    if (member.status !== 201) throw new Error(`member: ${member.status} ${JSON.stringify(member.body)}`);
+  }
   await createPlan(merchant);
   for (let payout = 0; payout <= payouts; payout++) {
     await sale(merchant, 1_000 + payout);
@@ -237,7 +245,7 @@ beforeAll(async () => {
     for (const variant of Object.values(variants.get(merchant) ?? {}).flat()) {
       const first = await list(merchant, variant, { limit: '1' });
       if (first.status !== 200) throw new Error(`${variant.path} ${JSON.stringify(variant.query)}: ${first.status} ${JSON.stringify(first.body)}`);
-      if (first.body.nextCursor) cursors.push({ variant, cursor: first.body.nextCursor as string, firstId: first.body.data[0].id as string });
+      if (first.body.nextCursor) cursors.push({ variant, cursor: first.body.nextCursor as string, firstId: itemKey(first.body.data[0]) });
     }
     realCursors.set(merchant, cursors);
   }
@@ -331,11 +339,11 @@ describe('list cursors and limits', () => {
           while (next) {
             const page = await list(merchant, variant, { cursor: next, limit: '1' });
             expect([variant.query, page.status]).toEqual([variant.query, 200]);
-            seen.push(...page.body.data.map((item: { id: string }) => item.id));
+            seen.push(...page.body.data.map(itemKey));
             next = page.body.nextCursor;
           }
           const all = await list(merchant, variant, { limit: '100' });
-          expect(seen).toEqual(all.body.data.map((item: { id: string }) => item.id));
+          expect(seen).toEqual(all.body.data.map(itemKey));
           expect(seen.length).toBeGreaterThan(1);
         }
       }

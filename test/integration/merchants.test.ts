@@ -116,6 +116,7 @@ describe('PATCH /v1/merchant/settings', () => {
       cookieWindowDays: 30,
       holdDays: 14,
       defaultCommissionPlanId: null,
+      siteUrl: null,
     });
     const me = await api('GET', '/v1/merchant', { key: merchant.apiKey });
     expect(me.body.settings.cookieWindowDays).toBe(30);

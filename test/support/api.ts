@@ -27,7 +27,8 @@ export const api = async <T = any>(method: string, path: string, options: Reques
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const response = await fetch(url, { method, headers, body, redirect: 'manual' });
+  const requestBody = typeof body === 'string' || body === undefined ? body : new Uint8Array(body);
+  const response = await fetch(url, { method, headers, body: requestBody, redirect: 'manual' });
   const text = await response.text();
   let parsed: unknown = text;
   if ((response.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);

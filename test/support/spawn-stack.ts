@@ -27,14 +27,22 @@ export interface SpawnedStack {
 
 /**
  * Starts `bin/local.ts` (the same code as `npm start`) in its own process, in memory, on free
- * ports, and waits for its ready file. Output goes to `reports/<logName>`.
+ * ports, and waits for its ready file. Output goes to `reports/<logName>`. Its demo merchant gets
+ * no demo data unless `demoSeed` asks for it: tests and benchmarks make their own merchants, and the
+ * seed's renewal moves the shared emulator's clock.
  */
-export const spawnLocalStack = async (options: { logName: string; args?: string[]; env?: NodeJS.ProcessEnv }): Promise<SpawnedStack> => {
+export const spawnLocalStack = async (options: {
+  logName: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  demoSeed?: boolean;
+}): Promise<SpawnedStack> => {
   const readyFile = path.join(os.tmpdir(), `tally-stack-${process.pid}-${Date.now()}.json`);
   rmSync(readyFile, { force: true });
   mkdirSync(path.join(root, 'reports'), { recursive: true });
   const log = openSync(path.join(root, 'reports', options.logName), 'w');
   const args = ['--in-memory', '--quiet', '--port', '0', '--dynamodb-port', '0', '--sqs-port', '0', '--emulator-port', '0'];
+  if (!options.demoSeed) args.push('--no-demo-seed');
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts', ...args, ...(options.args ?? []), '--ready-file', readyFile], {
     cwd: root,
     stdio: ['ignore', log, log],

@@ -1,7 +1,8 @@
 import * as z from 'zod';
 import * as Connect from '../../connect/connection';
+import { requireSetting } from '../../core/config';
 import { unusableLinkPage } from '../../http/errors';
-import { page, redirect } from '../../http/response';
+import { redirect } from '../../http/response';
 import { publicRoute } from '../../http/route';
 
 const callbackQuery = z.object({
@@ -12,25 +13,18 @@ const callbackQuery = z.object({
 
 /**
  * Stripe's redirect after the merchant approved (or refused) the connection. The merchant goes
- * back to their dashboard with `stripe=connected` or `stripe=error&reason=…`; a state that is not
- * ours, expired or already used, or a browser that did not start the flow, gets a plain 400 page.
+ * back to their dashboard, or to the console's Stripe page when they have none, with
+ * `stripe=connected` or `stripe=error&reason=…`; a state that is not ours, expired or already used,
+ * or a browser that did not start the flow, gets a plain 400 page.
  */
 export const handler = publicRoute({ query: callbackQuery }, async ({ query, event }) => {
   try {
     const outcome = await Connect.completeOAuth(query, event.cookies ?? []);
-    const cookies = [outcome.cookie];
-    const target = outcome.merchant.dashboardUrl;
-    if (!target) {
-      const shown = 'connected' in outcome
-        ? page(200, 'Stripe connected', `Your ${outcome.mode} Stripe account is connected to Tally. You can close this window.`)
-        : page(200, 'Stripe not connected', `The connection did not complete (${outcome.error}).`);
-      return { ...shown, cookies };
-    }
-    const url = new URL(target);
+    const url = new URL(outcome.merchant.dashboardUrl ?? `${requireSetting('TALLY_PUBLIC_URL')}/console/stripe`);
     url.searchParams.set('stripe', 'connected' in outcome ? 'connected' : 'error');
     url.searchParams.set('mode', outcome.mode);
     if ('error' in outcome) url.searchParams.set('reason', outcome.error);
-    return { ...redirect(url.toString()), cookies };
+    return { ...redirect(url.toString()), cookies: [outcome.cookie] };
   } catch (error) {
     return unusableLinkPage(error);
   }

@@ -18,7 +18,7 @@ const merchant = (test: Merchants.StripeConnection | null): Merchants.Merchant =
   name: 'Shop',
   dashboardUrl: null,
   trackingKey: 'tally_pk_x',
-  settings: { autoSyncCoupons: false, subscriptionTracking: 'per_transaction', cookieWindowDays: 90, holdDays: 30, defaultCommissionPlanId: null },
+  settings: { autoSyncCoupons: false, subscriptionTracking: 'per_transaction', cookieWindowDays: 90, holdDays: 30, defaultCommissionPlanId: null, siteUrl: null },
   stripe: { live: null, test },
   createdAt: '2030-01-01T00:00:00.000Z',
 });

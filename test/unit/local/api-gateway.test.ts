@@ -27,6 +27,22 @@ describe('matchRoute', () => {
     expect(matchRoute(routes, 'POST', '/v1/affiliates/a%20b/resync')?.pathParameters).toEqual({ id: 'a b' });
   });
 
+  it('lets a greedy {proxy+} take one segment or more, after every exact route', () => {
+    const withConsole: HttpRoute[] = [
+      ...routes,
+      { method: 'GET', path: '/console', handler: 'root', access: {} },
+      { method: 'GET', path: '/console/{proxy+}', handler: 'pages', access: {} },
+      { method: 'GET', path: '/console/health', handler: 'exact', access: {} },
+    ];
+    expect(matchRoute(withConsole, 'GET', '/console')?.route.handler).toBe('root');
+    expect(matchRoute(withConsole, 'GET', '/console/health')?.route.handler).toBe('exact');
+    expect(matchRoute(withConsole, 'GET', '/console/affiliates/aff%201')).toEqual({
+      route: expect.objectContaining({ handler: 'pages' }),
+      pathParameters: { proxy: 'affiliates/aff 1' },
+    });
+    expect(matchRoute(withConsole, 'POST', '/console/affiliates')).toBeUndefined();
+  });
+
   it('matches neither another method nor another depth', () => {
     expect(matchRoute(routes, 'DELETE', '/v1/affiliates/aff_1')).toBeUndefined();
     expect(matchRoute(routes, 'GET', '/v1/affiliates/aff_1/extra')).toBeUndefined();

@@ -1,0 +1,5 @@
+import { consoleRoutes } from '../../console/routes';
+import { webHandler } from '../../web/app';
+
+/** The merchant console's actions (lambdas/console/): one route table, served by pages (GET) and actions (POST). */
+export const handler = webHandler('console', consoleRoutes);

@@ -1,3 +1,4 @@
+import { readMessage } from '../core/messages';
 import { logger } from '../core/logger';
 import { queues } from '../functions';
 import { resetForAccount } from './connected';
@@ -18,17 +19,7 @@ export interface ReceivedMessage {
   receiveCount: number;
 }
 
-const parse = (body: string): Queue.ResyncMessage => {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    json = undefined;
-  }
-  const parsed = Queue.resyncMessageSchema.safeParse(json);
-  if (!parsed.success) throw new Error('Not a resync message');
-  return parsed.data;
-};
+const parse = (body: string): Queue.ResyncMessage => readMessage(body, Queue.resyncMessageSchema, 'resync');
 
 const run = (message: Queue.ResyncMessage, remainingMs: () => number): Promise<string> => {
   switch (message.kind) {

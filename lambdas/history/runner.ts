@@ -1,8 +1,7 @@
+import { readMessage } from '../core/messages';
 import Stripe from 'stripe';
 import { runImportChunk } from '../affiliates/import-job';
-import { ValidationError } from '../core/errors';
 import { logger } from '../core/logger';
-import { zodIssues } from '../core/validation';
 import { get as getMerchant } from '../merchants/merchant';
 import { applyItems, isFault } from './apply';
 import { recordCatchUp } from './catch-up-cursor';
@@ -63,15 +62,7 @@ const runSlice = async (record: HistoryJobRecord, faults: number, deadline: numb
  * that cannot be read is a bug no retry fixes: thrown, it reaches the DLQ after its retries.
  */
 export const handleHistoryMessage = async (body: string, remainingMs: () => number): Promise<string> => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const result = historyMessageSchema.safeParse(parsed);
-  if (!result.success) throw new ValidationError('Not a history job message.', zodIssues(result.error));
-  const message: HistoryMessage = result.data;
+  const message: HistoryMessage = readMessage(body, historyMessageSchema, 'history job');
   if (message.kind === 'affiliateImport') return runImportChunk(message);
   const record = await findRecord(message.merchantId, message.jobId);
   if (record?.status !== 'running' || record.slices !== message.slice) return 'stale';

@@ -1,6 +1,5 @@
+import { readMessage } from '../core/messages';
 import { logger } from '../core/logger';
-import { ValidationError } from '../core/errors';
-import { zodIssues } from '../core/validation';
 import { correct } from './correction';
 import { ledgerMessageSchema, sendLedgerMessage } from './jobs';
 import { advance } from './payouts';
@@ -13,15 +12,7 @@ const reserveMs = 8_000;
  * thrown (so it reaches the DLQ after its retries) with what was wrong.
  */
 export const handleLedgerMessage = async (body: string, remainingMs: () => number): Promise<string> => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const result = ledgerMessageSchema.safeParse(parsed);
-  if (!result.success) throw new ValidationError('Not a ledger job message.', zodIssues(result.error));
-  const message = result.data;
+  const message = readMessage(body, ledgerMessageSchema, 'ledger job');
   if (message.kind === 'correct') {
     const outcome = await correct(message, remainingMs);
     logger.info('Ledger correction', { merchantId: message.merchantId, outcome });

@@ -24,8 +24,12 @@ type Answer = { status: number; body: unknown } | 'pending' | 'network-error';
  * Tally's backend as the views see it: `fetch` answers each call with the next answer (or never,
  * while loading). Returns the calls made, to check what was sent and where.
  */
+/** The calls of the test's mocked backends, so a test does not end while its view is still on its way to call. */
+const mockedCalls: unknown[][] = [];
+
 export const mockTally = (...answers: Answer[]) => {
   const calls: { url: string; headers: Record<string, string>; body: Record<string, unknown> }[] = [];
+  mockedCalls.push(calls);
   globalThis.fetch = jest.fn(async (url: string | URL | Request, init?: RequestInit) => {
     calls.push({ url: String(url), headers: init?.headers as Record<string, string>, body: JSON.parse(String(init?.body)) });
     const answer = answers.shift() ?? 'pending';
@@ -52,17 +56,24 @@ export const renderView = (view: ReactElement): ReturnType<typeof render> => {
   const rendered = render(view);
   mounted.push(rendered.wrapper);
   // The SDK's `update` waits one turn of the event loop; React may run the effect that calls Tally
-  // on a later one (more so on a busy machine), so this waits until the view has left its spinner.
+  // on a later one (much later on a busy CI machine), so this waits, by the clock, until the view
+  // has left its spinner.
   const update = async () => {
-    for (let turn = 0; turn < 200; turn += 1) {
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
       await rendered.update();
       if (!rendered.wrapper.find(Spinner)) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    throw new Error('The view is still loading');
+    throw new Error('The view is still loading after 15 s');
   };
   return { ...rendered, update };
 };
 afterEach(async () => {
+  // A view mounted by a test that did not wait (the spinner tests) calls Tally a moment later: let
+  // it reach this test's backend, or it would take the next test's answer and leave that view spinning.
+  for (const deadline = Date.now() + 5_000; mounted.length > 0 && mockedCalls.some((calls) => calls.length === 0) && Date.now() < deadline; )
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  mockedCalls.splice(0);
   for (const wrapper of mounted.splice(0)) wrapper.unmount();
   await new Promise((resolve) => setTimeout(resolve, 0));
 });

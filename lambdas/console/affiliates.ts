@@ -1,4 +1,5 @@
 import * as Affiliates from '../affiliates/affiliate';
+import { modeName } from '../web/format';
 import type { Affiliate, CouponSyncStatus } from '../affiliates/affiliate';
 import { discountText, referralLink } from '../web/affiliate-text';
 import { createAffiliateInput, type CreateAffiliateInput, type Discount, updateAffiliateInput, type UpdateAffiliateInput } from '../affiliates/schema';
@@ -123,7 +124,6 @@ const syncStatusText: Record<CouponSyncStatus, string> = {
   not_applicable: 'Nothing to sync (no coupon code)',
 };
 
-const modeName = (mode: Mode) => (mode === 'live' ? 'Live' : 'Test');
 
 const planName = (plans: readonly CommissionPlan[], planId: string | null): string => {
   if (planId) return plans.find((plan) => plan.id === planId)?.name ?? planId;

@@ -1,10 +1,11 @@
+import { zodIssues } from '../core/validation';
 import * as Affiliates from '../affiliates/affiliate';
 import { NotFoundError } from '../core/errors';
 import { listCommissions, listCommissionsQuery, listPurchases } from '../ledger/ledger';
 import { commissionStatuses } from '../ledger/status';
 import type { PurchaseResource } from '../ledger/store';
 import { href, type SignedInRequest, type WebRoute } from '../web/app';
-import { fieldErrors, formatMoney } from '../web/format';
+import { fieldErrors, formatMoney, modeName } from '../web/format';
 import { html, type Markup } from '../web/html';
 import { consolePage, pager, select, table, time } from '../web/layout';
 
@@ -30,10 +31,13 @@ export const allAffiliates = async (merchantId: string): Promise<Affiliates.Affi
 
 export const affiliateLabel = (affiliate: Pick<Affiliates.Affiliate, 'name' | 'email'>): string => affiliate.name ?? affiliate.email;
 
-/** A link to each affiliate a page names, by ID; one the merchant no longer has shows as its ID. */
-const affiliateLinks = async (request: SignedInRequest, affiliateIds: readonly (string | null)[]) => {
+/**
+ * A link to each affiliate a page names, by ID; one the merchant no longer has shows as its ID.
+ * A page that has read the affiliates already passes them (`known`) instead of reading them again.
+ */
+const affiliateLinks = async (request: SignedInRequest, affiliateIds: readonly (string | null)[], known?: readonly Affiliates.Affiliate[]) => {
   const ids = [...new Set(affiliateIds.filter((id): id is string => id !== null))];
-  const found = new Map((await Affiliates.getMany(request.session.merchantId, ids)).map((affiliate) => [affiliate.id, affiliate]));
+  const found = new Map((known ?? (await Affiliates.getMany(request.session.merchantId, ids))).map((affiliate) => [affiliate.id, affiliate]));
   return (affiliateId: string | null): Markup => {
     if (!affiliateId) return '—';
     const affiliate = found.get(affiliateId);
@@ -67,7 +71,7 @@ const sourceLabels: Record<NonNullable<PurchaseResource['attribution']['source']
 const commissionsPage = async (request: SignedInRequest) => {
   const { session, mode, query } = request;
   const parsed = listCommissionsQuery.safeParse({ status: query.status || undefined, affiliateId: query.affiliateId || undefined });
-  const errors = parsed.success ? {} : fieldErrors(parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })));
+  const errors = parsed.success ? {} : fieldErrors(zodIssues(parsed.error));
   const filter = parsed.success ? parsed.data : {};
   const affiliates = await allAffiliates(session.merchantId);
   let commissions: Awaited<ReturnType<typeof listCommissions>> = { data: [], nextCursor: null };
@@ -79,7 +83,7 @@ const commissionsPage = async (request: SignedInRequest) => {
       errors.affiliateId = 'No affiliate with this ID.';
     }
   }
-  const affiliateLink = await affiliateLinks(request, commissions.data.map((commission) => commission.affiliateId));
+  const affiliateLink = await affiliateLinks(request, commissions.data.map((commission) => commission.affiliateId), affiliates);
   const next = commissions.nextCursor ? href(request, '/commissions', { status: filter.status, affiliateId: filter.affiliateId, cursor: commissions.nextCursor }) : null;
   return consolePage({
     session,
@@ -123,7 +127,7 @@ const commissionsPage = async (request: SignedInRequest) => {
             ${commission.lines.map((line) => html`<li><strong>${lineLabels[line.type] ?? line.type}</strong> ${formatMoney(line.amount)} — ${line.reason} <small class="muted">${time(line.at)}</small></li>`)}
           </ul>`,
         ]),
-        `${mode === 'live' ? 'Live' : 'Test'} mode commissions, oldest first`,
+        `${modeName(mode)} mode commissions, oldest first`,
       )}
       ${pager(next)}
     `,
@@ -162,7 +166,7 @@ const purchasesPage = async (request: SignedInRequest) => {
           commissionCell(request, purchase),
           stripeRefs(purchase),
         ]),
-        `${mode === 'live' ? 'Live' : 'Test'} mode purchases, oldest first`,
+        `${modeName(mode)} mode purchases, oldest first`,
       )}
       ${pager(purchases.nextCursor ? href(request, '/purchases', { cursor: purchases.nextCursor }) : null)}
     `,

@@ -1,17 +1,16 @@
 import * as Stats from '../stats/stats';
 import type { WebRoute } from '../web/app';
 import { assetUrl } from '../web/assets';
-import { formatAmounts, formatCount } from '../web/format';
+import { formatAmounts, formatCount, modeName } from '../web/format';
 import { periodFromQuery } from '../web/period';
 import { html } from '../web/html';
-import { consolePage, field, table } from '../web/layout';
+import { consolePage, field, figure, table } from '../web/layout';
 
 /**
  * Overview: the article's figures for a period (sales, commissions, refunds, cancellations,
  * visits, leads, new affiliates), the daily series as a chart (uPlot), and the top affiliates.
  */
 
-const figure = (label: string, value: string) => html`<article><span class="muted">${label}</span><strong>${value}</strong></article>`;
 
 export const overviewRoutes: WebRoute[] = [
   {
@@ -42,7 +41,7 @@ export const overviewRoutes: WebRoute[] = [
             <div>${field({ label: 'To', name: 'to', type: 'date', value: valid ? period.to : query.to, error: errors.to })}</div>
             <div class="period-submit"><button type="submit">Show this period</button></div>
           </form>
-          <p class="muted">${mode === 'live' ? 'Live' : 'Test'} mode, ${stats.from} to ${stats.to} (UTC days).</p>
+          <p class="muted">${modeName(mode)} mode, ${stats.from} to ${stats.to} (UTC days).</p>
           <section class="figures" aria-label="Figures">
             ${figure('Sales', `${formatCount(stats.sales.count)} · ${formatAmounts(stats.sales.amounts)}`)}
             ${figure('Commissions', formatAmounts(stats.commissions.amounts))}

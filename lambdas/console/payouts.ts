@@ -5,7 +5,7 @@ import { balance, type Balance } from '../ledger/balance';
 import * as Payouts from '../ledger/payouts';
 import * as Merchants from '../merchants/merchant';
 import { href, type SignedInRequest, seeOther, type WebRoute } from '../web/app';
-import { formatAmounts, formatCount } from '../web/format';
+import { formatAmounts, formatCount, modeName } from '../web/format';
 import { html } from '../web/html';
 import { consolePage, pager, postForm, select, table, time } from '../web/layout';
 import { affiliateLabel, allAffiliates } from './commissions';
@@ -104,7 +104,7 @@ const payoutsPage = async (request: SignedInRequest, form: { errors: FieldErrors
           formatAmounts(b.held),
           formatAmounts(b.clawbackCarried),
         ]),
-        `${mode === 'live' ? 'Live' : 'Test'} mode balances`,
+        `${modeName(mode)} mode balances`,
       )}
       <h2>Export what is owed</h2>
       ${currencies.length === 0
@@ -129,7 +129,7 @@ const payoutsPage = async (request: SignedInRequest, form: { errors: FieldErrors
           formatAmounts(payout.clawbacks),
           time(payout.paidAt),
         ]),
-        `${mode === 'live' ? 'Live' : 'Test'} mode payouts, oldest first`,
+        `${modeName(mode)} mode payouts, oldest first`,
       )}
       ${pager(payouts.nextCursor ? href(request, '/payouts', { cursor: payouts.nextCursor }) : null)}
     `,

@@ -7,7 +7,7 @@ import { startResync } from '../coupon-sync/requests';
 import type { HttpResult } from '../http/response';
 import * as Merchants from '../merchants/merchant';
 import { href, pageHeaders, type SignedInRequest, seeOther, type WebRoute } from '../web/app';
-import { formatCount } from '../web/format';
+import { formatCount, modeName } from '../web/format';
 import { html, renderDocument } from '../web/html';
 import { checkbox, consolePage, postForm, time } from '../web/layout';
 import { canChange, flashOf, viewerNote } from './forms';
@@ -18,7 +18,6 @@ import { canChange, flashOf, viewerNote } from './forms';
  * Affiliate Coupons" with Save, and a bulk coupon re-sync with the latest job's progress.
  */
 
-const modeName: Record<Mode, string> = { live: 'Live', test: 'Test' };
 
 /** What the OAuth callback reports (`stripe=error&reason=…`, handlers/http/oauth-callback.ts); any other reason reads as the last. */
 const reasons: Record<string, string> = {
@@ -79,7 +78,7 @@ const connectionSection = (request: SignedInRequest, merchant: Merchants.Merchan
       : postForm({ action: '/console/stripe/connect', csrfToken: request.session.csrfToken, body: modeField, submit: `Connect my Stripe account (${mode})`, label: `Connect ${mode} mode` });
   return html`
     <section aria-labelledby=${`stripe-${mode}`}>
-      <h2 id=${`stripe-${mode}`}>${modeName[mode]} mode</h2>
+      <h2 id=${`stripe-${mode}`}>${modeName(mode)} mode</h2>
       ${status} ${actions}
     </section>
   `;

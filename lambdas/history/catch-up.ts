@@ -1,6 +1,7 @@
 import { logger } from '../core/logger';
 import type { Mode } from '../core/mode';
 import type { AccountClaim } from '../connect/connection';
+import { connectedAccount } from '../coupon-sync/accounts';
 import { get as getMerchant } from '../merchants/merchant';
 import { keys } from '../store/keys';
 import { queryPage } from '../store/query';
@@ -29,8 +30,7 @@ const stillRunning = async (merchantId: string, jobId: string | undefined, now: 
 };
 
 const catchUpAccount = async (claim: AccountClaim, now: Date): Promise<'started' | 'skipped'> => {
-  const connection = (await getMerchant(claim.merchantId)).stripe[claim.mode];
-  if (connection?.status !== 'connected' || connection.accountId !== claim.accountId) return 'skipped';
+  if (connectedAccount(await getMerchant(claim.merchantId), claim.mode)?.accountId !== claim.accountId) return 'skipped';
   const cursor = await readCatchUp(claim.mode, claim.accountId);
   if (cursor?.merchantId === claim.merchantId && (await stillRunning(claim.merchantId, cursor.lastJobId, now))) return 'skipped';
   const since = new Date(Date.parse(caughtUpTo(cursor, claim)) - overlapMs);

@@ -2,6 +2,7 @@ import { readMessage } from '../core/messages';
 import Stripe from 'stripe';
 import { runImportChunk } from '../affiliates/import-job';
 import { logger } from '../core/logger';
+import { connectedAccount } from '../coupon-sync/accounts';
 import { get as getMerchant } from '../merchants/merchant';
 import { applyItems, isFault } from './apply';
 import { recordCatchUp } from './catch-up-cursor';
@@ -19,8 +20,7 @@ const lostAccess = (error: unknown) =>
   error instanceof Stripe.errors.StripePermissionError || error instanceof Stripe.errors.StripeAuthenticationError;
 
 const stillConnected = async (record: HistoryJobRecord): Promise<boolean> => {
-  const connection = (await getMerchant(record.merchantId)).stripe[record.mode];
-  return connection?.status === 'connected' && connection.accountId === record.accountId;
+  return connectedAccount(await getMerchant(record.merchantId), record.mode)?.accountId === record.accountId;
 };
 
 const failed = (error: string): SliceEnd => ({ counts: noCounts(), finished: { status: 'failed', error } });

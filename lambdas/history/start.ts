@@ -2,6 +2,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Mode } from '../core/mode';
+import { connectedAccount } from '../coupon-sync/accounts';
 import { get as getMerchant } from '../merchants/merchant';
 import { db, tableName } from '../store/db';
 import { keys } from '../store/keys';
@@ -12,10 +13,9 @@ const dayMs = 86_400_000;
 
 /** The account connected in the mode: a history job reads it with the platform's key. */
 const connectedAccountOf = async (merchantId: string, mode: Mode): Promise<string> => {
-  const connection = (await getMerchant(merchantId)).stripe[mode];
-  if (connection?.status !== 'connected')
-    throw new ConflictError('connection.not_connected', `No Stripe account is connected in ${mode} mode: connect one, then start the job.`);
-  return connection.accountId;
+  const account = connectedAccount(await getMerchant(merchantId), mode);
+  if (!account) throw new ConflictError('connection.not_connected', `No Stripe account is connected in ${mode} mode: connect one, then start the job.`);
+  return account.accountId;
 };
 
 /**

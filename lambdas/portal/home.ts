@@ -1,23 +1,18 @@
 import * as Affiliates from '../affiliates/affiliate';
 import { discountText, referralLink } from '../web/affiliate-text';
 import { ForbiddenError } from '../core/errors';
-import type { Mode } from '../core/mode';
 import { balance } from '../ledger/balance';
 import { type CommissionResource, listCommissions } from '../ledger/ledger';
 import * as Payouts from '../ledger/payouts';
 import { type CommissionStatus, commissionStatuses } from '../ledger/status';
 import * as Merchants from '../merchants/merchant';
 import { type PortalIdentity, type Session } from '../people';
-import { addFields, type CounterFields, counterFieldsOf } from '../stats/fields';
-import { figuresOf } from '../stats/figures';
-import { daysOf, type Period } from '../stats/period';
+import * as Stats from '../stats/stats';
 import { periodFromQuery } from '../web/period';
-import { batchGet } from '../store/batch';
-import { counterShards, type Key, keys } from '../store/keys';
 import { href, type SignedInRequest, type WebRoute } from '../web/app';
-import { formatAmounts, formatCount, formatMoney } from '../web/format';
+import { formatAmounts, formatCount, formatMoney, modeName } from '../web/format';
 import { html, type Markup } from '../web/html';
-import { field, pager, portalPage, select, table, time } from '../web/layout';
+import { field, figure, pager, portalPage, select, table, time } from '../web/layout';
 
 /**
  * The affiliate portal: an affiliate's referral link, coupon, figures, balance, commissions and
@@ -42,32 +37,6 @@ const statusLabels: Record<CommissionStatus, string> = {
 };
 
 
-/**
- * The affiliate's own stats counters for a period, read by key (each day's and month's item on
- * every shard): the cost follows the calendar, and other affiliates' counters are never read.
- */
-const affiliateFigures = async (merchantId: string, mode: Mode, affiliateId: string, period: Period) => {
-  const days = daysOf(period);
-  const wholeMonths = [...new Set(days.map((day) => day.slice(0, 7)))].filter((month) => {
-    const inMonth = days.filter((day) => day.startsWith(month));
-    const length = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).getUTCDate();
-    return inMonth.length === length;
-  });
-  const looseDays = days.filter((day) => !wholeMonths.includes(day.slice(0, 7)));
-  const shards = Array.from({ length: counterShards }, (_, shard) => shard);
-  const wanted: Key[] = shards.flatMap((shard) => [
-    ...looseDays.map((day) => keys.statsAffiliateDay(merchantId, mode, day, affiliateId, shard)),
-    ...wholeMonths.map((month) => keys.statsAffiliateMonth(merchantId, mode, month, affiliateId, shard)),
-  ]);
-  const found = await batchGet(wanted);
-  const totals = wanted.reduce<CounterFields>((sum, key) => {
-    const item = found.get(key);
-    return item ? addFields(sum, counterFieldsOf(item)) : sum;
-  }, {});
-  return figuresOf(totals);
-};
-
-const figure = (label: string, value: string) => html`<article><span class="muted">${label}</span><strong>${value}</strong></article>`;
 
 const commissionRows = (commissions: readonly CommissionResource[]): Markup[][] =>
   commissions.map((commission) => [
@@ -105,7 +74,7 @@ const home: WebRoute = {
     const [merchant, affiliate, figures, owed, commissions, payouts] = await Promise.all([
       Merchants.get(merchantId),
       Affiliates.get(merchantId, affiliateId),
-      affiliateFigures(merchantId, mode, affiliateId, period),
+      Stats.forAffiliate(merchantId, mode, affiliateId, period),
       balance(merchantId, mode, affiliateId),
       listCommissions(merchantId, mode, { affiliateId }, { limit: previewSize }),
       Payouts.list(merchantId, mode, { affiliateId }, { limit: previewSize }),
@@ -142,7 +111,7 @@ const home: WebRoute = {
             <div>${field({ label: 'To', name: 'to', type: 'date', value: valid ? period.to : query.to, error: errors.to })}</div>
             <div><label for="show-period">Period</label><button id="show-period" type="submit">Show</button></div>
           </form>
-          <p class="muted">${mode === 'live' ? 'Live' : 'Test'} mode, ${period.from} to ${period.to} (UTC days).</p>
+          <p class="muted">${modeName(mode)} mode, ${period.from} to ${period.to} (UTC days).</p>
           <div class="figures">
             ${figure('Visits', formatCount(figures.visits))} ${figure('Leads', formatCount(figures.leads))}
             ${figure('Sales', `${formatCount(figures.sales.count)} · ${formatAmounts(figures.sales.amounts)}`)}

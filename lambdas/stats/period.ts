@@ -62,6 +62,13 @@ export interface PeriodParts {
   months: { from: string; to: string } | null;
 }
 
+/** Every month of a month range (`YYYY-MM`), both included. */
+export const monthsOf = ({ from, to }: { from: string; to: string }): string[] => {
+  const months: string[] = [];
+  for (let month = from; month <= to; month = addMonths(month, 1)) months.push(month);
+  return months;
+};
+
 export const partsOf = ({ from, to }: Period): PeriodParts => {
   const startsMonth = from === firstOfMonth(from);
   const endsMonth = to === lastOfMonth(to);

@@ -1,16 +1,38 @@
 import * as Affiliates from '../affiliates/affiliate';
 import type { Mode } from '../core/mode';
-import { keys } from '../store/keys';
+import { batchGet } from '../store/batch';
+import { counterShards, keys } from '../store/keys';
 import { queryRange } from '../store/query';
-import { addFields, type CounterFields } from './fields';
+import { addFields, type CounterFields, counterFieldsOf } from './fields';
 import { type CounterItem, type DailyFigures, dailySeries, type Figures, figuresOf, rankAffiliates, sumBy } from './figures';
-import { partsOf, type Period } from './period';
+import { daysOf, monthsOf, partsOf, type Period } from './period';
 
 export type TopAffiliate = { affiliateId: string; name: string | null; referralCode: string | null } & Omit<Figures, 'newAffiliates'>;
 
 export type Stats = { mode: Mode; from: string; to: string } & Figures & {
   daily: DailyFigures[];
   topAffiliates: TopAffiliate[];
+};
+
+/**
+ * One affiliate's figures for a period, for their portal: their own counter items read by key (a
+ * month item for each whole month, a day item for each loose day, on every shard), so the cost
+ * follows the calendar and no other affiliate's counters are read.
+ */
+export const forAffiliate = async (merchantId: string, mode: Mode, affiliateId: string, period: Period): Promise<Figures> => {
+  const parts = partsOf(period);
+  const looseDays = parts.days.flatMap(daysOf);
+  const months = parts.months ? monthsOf(parts.months) : [];
+  const wanted = Array.from({ length: counterShards }, (_, shard) => [
+    ...looseDays.map((day) => keys.statsAffiliateDay(merchantId, mode, day, affiliateId, shard)),
+    ...months.map((month) => keys.statsAffiliateMonth(merchantId, mode, month, affiliateId, shard)),
+  ]).flat();
+  const found = await batchGet(wanted);
+  const totals = wanted.reduce<CounterFields>((sum, key) => {
+    const item = found.get(key);
+    return item ? addFields(sum, counterFieldsOf(item)) : sum;
+  }, {});
+  return figuresOf(totals);
 };
 
 /**

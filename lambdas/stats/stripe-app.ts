@@ -7,14 +7,18 @@ import { findAccountClaim } from '../connect/connection';
 import { NotFoundError } from '../core/errors';
 import { type Mode, modeSchema, modes } from '../core/mode';
 import type { Money } from '../core/money';
-import { type CustomerSummary, emptySummary, notAPurchase } from '../ledger/customer';
+import { notAPurchase } from '../ledger/customer';
 import { commissionIdOf, type DerivedLedger, type LedgerScope, type StripeRefs } from '../ledger/derive';
 import { type CommissionStatus, statusAt } from '../ledger/status';
 import {
   type CommissionLineResource,
-  type PaymentReference,
+  customerKey,
   type PurchaseItem,
+  purchaseKey,
   purchaseResource,
+  readCustomer,
+  readReference,
+  referenceKey,
   type StoredCommission,
   storedCommission,
 } from '../ledger/store';
@@ -28,16 +32,17 @@ import { stripeFor } from '../stripe/client';
 import { periodInput, periodOf, type Period } from './period';
 import * as Stats from './stats';
 
+/** What every view's request carries: the signed `user_id` and `account_id`, and the Dashboard's mode. */
+function signedFields() {
+  return { user_id: z.string().min(1).max(255), account_id: z.string().min(1).max(255), mode: modeSchema.optional() };
+}
+
 /**
  * What Tally's Stripe App posts: the signed `user_id` and `account_id`, and, unsigned, the mode
  * the Dashboard is in (the app's `environment.mode`) and an optional period. Other fields a newer
  * app may send are ignored.
  */
-export const stripeAppStatsInput = periodInput.extend({
-  user_id: z.string().min(1).max(255),
-  account_id: z.string().min(1).max(255),
-  mode: modeSchema.optional(),
-});
+export const stripeAppStatsInput = periodInput.extend(signedFields());
 export type StripeAppStatsInput = z.infer<typeof stripeAppStatsInput>;
 
 export type StripeAppStats = Stats.Stats & {
@@ -72,8 +77,10 @@ export const statsDeepLink = (dashboardUrl: string | null, mode: Mode, period: P
 
 export const statsFor = async (caller: StripeAppCaller, input: StripeAppStatsInput, now: Date): Promise<StripeAppStats> => {
   const period = periodOf(input, now);
-  const { merchantId, mode } = await connectedMerchant(caller.accountId, input.mode);
-  const merchant = await Merchants.get(merchantId);
+  const {
+    scope: { merchantId, mode },
+    merchant,
+  } = await viewOf(caller, input.mode);
   return {
     ...(await Stats.forPeriod(merchantId, mode, period)),
     merchant: { id: merchant.id, name: merchant.name },
@@ -85,15 +92,14 @@ export const statsFor = async (caller: StripeAppCaller, input: StripeAppStatsInp
 // Every read below is in the partitions of the merchant connected as the signed account, in that
 // mode: an object ID from another account finds nothing there and is a 404, like an unknown one.
 
-const signedFields = { user_id: z.string().min(1).max(255), account_id: z.string().min(1).max(255), mode: modeSchema.optional() };
 const stripeId = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[A-Za-z0-9]{1,250}$`), `a ${prefix}_… ID`);
 
-export const stripeAppCustomerInput = z.object({ ...signedFields, customer_id: stripeId('cus') });
+export const stripeAppCustomerInput = z.object({ ...signedFields(), customer_id: stripeId('cus') });
 export type StripeAppCustomerInput = z.infer<typeof stripeAppCustomerInput>;
 
 /** One of the three IDs the invoice and payment views have: the Dashboard page's object. */
 export const stripeAppPurchaseInput = z
-  .object({ ...signedFields, invoice_id: stripeId('in').optional(), payment_intent_id: stripeId('pi').optional(), charge_id: stripeId('ch').optional() })
+  .object({ ...signedFields(), invoice_id: stripeId('in').optional(), payment_intent_id: stripeId('pi').optional(), charge_id: stripeId('ch').optional() })
   .refine((input) => [input.invoice_id, input.payment_intent_id, input.charge_id].filter(Boolean).length === 1, {
     message: 'Send exactly one of invoice_id, payment_intent_id and charge_id.',
   });
@@ -189,11 +195,12 @@ const appPurchase = (scope: LedgerScope, bookId: string, derived: DerivedLedger,
   };
 };
 
-const viewOf = async (caller: StripeAppCaller, mode: Mode | undefined): Promise<{ scope: LedgerScope; view: AppView }> => {
+/** The merchant connected as the signed account in the mode, and what every view says of it. */
+async function viewOf(caller: StripeAppCaller, mode: Mode | undefined): Promise<{ scope: LedgerScope; merchant: Merchants.Merchant; view: AppView }> {
   const connected = await connectedMerchant(caller.accountId, mode);
   const merchant = await Merchants.get(connected.merchantId);
-  return { scope: connected, view: { mode: connected.mode, merchant: { id: merchant.id, name: merchant.name } } };
-};
+  return { scope: connected, merchant, view: { mode: connected.mode, merchant: { id: merchant.id, name: merchant.name } } };
+}
 
 const affiliateOf = async (merchantId: string, affiliateId: string | null | undefined): Promise<AppAffiliate | null> => {
   if (!affiliateId) return null;
@@ -255,10 +262,7 @@ const purchaseLocation = async (scope: LedgerScope, accountId: string, input: St
     const customerId = typeof customer === 'string' ? customer : customer?.id;
     return customerId ? { bookId: customerId, purchaseKey: invoiceId } : null;
   }
-  const target = async (ref: string) => {
-    const referenceKey = keys.ledgerReference(scope.merchantId, scope.mode, ref);
-    return (await batchGet([referenceKey])).get<PaymentReference>(referenceKey)?.target ?? null;
-  };
+  const target = async (ref: string) => readReference(await batchGet([referenceKey(scope, ref)]), scope, ref).target ?? null;
   if (input.payment_intent_id) return target(input.payment_intent_id);
   // A charge is referenced by its own ID only when it has no payment intent.
   const chargeId = input.charge_id as string;
@@ -274,13 +278,12 @@ const purchaseLocation = async (scope: LedgerScope, accountId: string, input: St
 export const purchaseFor = async (caller: StripeAppCaller, input: StripeAppPurchaseInput, now: Date): Promise<StripeAppPurchase> => {
   const { scope, view } = await viewOf(caller, input.mode);
   const location = await purchaseLocation(scope, caller.accountId, input);
-  const purchaseKey = location && keys.ledgerPurchase(scope.merchantId, scope.mode, location.bookId, location.purchaseKey);
-  const item = purchaseKey && (await batchGet([purchaseKey])).get<PurchaseItem>(purchaseKey);
+  const itemKey = location && purchaseKey(scope, location.bookId, location.purchaseKey);
+  const item = itemKey && (await batchGet([itemKey])).get<PurchaseItem>(itemKey);
   if (!location || !item) throw new NotFoundError('This purchase in Tally');
   const purchase = appPurchase(scope, location.bookId, item.derived, now);
   if (!purchase) {
-    const customerKey = keys.ledgerCustomer(scope.merchantId, scope.mode, location.bookId);
-    const summary = (await batchGet([customerKey])).get<{ summary: CustomerSummary }>(customerKey)?.summary ?? emptySummary(null);
+    const { summary } = readCustomer(await batchGet([customerKey(scope, location.bookId)]), scope, location.bookId, null);
     return { ...view, purchase: null, affiliate: null, reason: notAPurchase(item.facts, summary) ?? 'Tally does not count it as a purchase.' };
   }
   return { ...view, purchase, affiliate: await affiliateOf(scope.merchantId, purchase.affiliateId), reason: purchase.noCommissionReason };

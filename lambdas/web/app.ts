@@ -9,7 +9,7 @@ import { logger } from '../core/logger';
 import { type Mode, modes } from '../core/mode';
 import { getSecret } from '../core/secrets';
 import { rawBody } from '../http/request';
-import { type HttpResult, isHttpResult } from '../http/response';
+import { type HttpResult, isHttpResult, redirect } from '../http/response';
 import { type Area, checkCsrf, findSession, type Session } from '../people';
 import { renderDocument } from './html';
 import { errorPage } from './layout';
@@ -156,7 +156,7 @@ export const handleWebRequest = async (area: Area, routes: readonly WebRoute[], 
   const method = event.requestContext.http.method === 'POST' ? 'POST' : 'GET';
   const root = areaRoot(area);
   const rawPath = event.rawPath;
-  if (rawPath === root) return { statusCode: 302, headers: { location: `${root}/`, 'cache-control': 'no-store' }, body: '' };
+  if (rawPath === root) return redirect(`${root}/`);
   const path = rawPath.startsWith(`${root}/`) ? rawPath.slice(root.length) : rawPath;
   const cookies = event.cookies ?? [];
   const query = (event.queryStringParameters ?? {}) as Record<string, string>;
@@ -187,7 +187,7 @@ export const handleWebRequest = async (area: Area, routes: readonly WebRoute[], 
     if (!session) {
       if (method === 'GET') {
         const next = encodeURIComponent(`${rawPath}${event.rawQueryString ? `?${event.rawQueryString}` : ''}`);
-        return { statusCode: 302, headers: { location: `${root}/sign-in?next=${next}`, 'cache-control': 'no-store' }, body: '' };
+        return redirect(`${root}/sign-in?next=${next}`);
       }
       throw forbidden('You are signed out; sign in again.');
     }

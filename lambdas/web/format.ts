@@ -1,4 +1,5 @@
 import type { ErrorIssue } from '../core/errors';
+import type { Mode } from '../core/mode';
 
 /**
  * How pages show money, times and API errors. Money is integer minor units: Intl knows each
@@ -50,3 +51,6 @@ export const maskEmail = (email: string | null | undefined): string => {
   const tld = dot > 0 ? domain.slice(dot) : '';
   return `${local.slice(0, 2)}…@${host.slice(0, 2)}…${tld}`;
 };
+
+/** A Stripe mode as pages name it. */
+export const modeName = (mode: Mode): string => (mode === 'live' ? 'Live' : 'Test');

@@ -1,4 +1,5 @@
 import type { VNode } from 'preact';
+import { modeName } from './format';
 import type { Mode } from '../core/mode';
 import type { Area, Session } from '../people';
 import { assetUrl } from './assets';
@@ -39,6 +40,9 @@ const document = (title: string, body: Markup, options: { scripts?: string[]; st
   </html>
 `;
 
+/** One figure of a summary (Overview, the portal): its label and its value. */
+export const figure = (label: string, value: string): VNode => html`<article><span class="muted">${label}</span><strong>${value}</strong></article>`;
+
 export const csrfField = (token: string): VNode => html`<input type="hidden" name="_csrf" value=${token} />`;
 
 const withMode = (path: string, mode: Mode) => `${path}${path.includes('?') ? '&' : '?'}mode=${mode}`;
@@ -49,7 +53,7 @@ const modeSwitch = (area: Area, path: string, mode: Mode): VNode => html`
     <ul>
       <li><strong>Mode:</strong></li>
       ${(['live', 'test'] as const).map(
-        (candidate) => html`<li><a href=${withMode(`/${area}${path}`, candidate)} aria-current=${candidate === mode ? 'true' : undefined}>${candidate === 'live' ? 'Live' : 'Test'}</a></li>`,
+        (candidate) => html`<li><a href=${withMode(`/${area}${path}`, candidate)} aria-current=${candidate === mode ? 'true' : undefined}>${modeName(candidate)}</a></li>`,
       )}
     </ul>
   </nav>

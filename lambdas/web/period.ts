@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { type Period, periodInput, periodOf } from '../stats/period';
+import { zodIssues } from '../core/validation';
 import { fieldErrors } from './format';
 
 /**
@@ -9,7 +10,7 @@ import { fieldErrors } from './format';
 export const periodFromQuery = (query: Record<string, string>, now: Date): { period: Period; errors: Record<string, string>; valid: boolean } => {
   const input = periodInput.safeParse({ from: query.from || undefined, to: query.to || undefined });
   if (!input.success) {
-    const errors = fieldErrors(input.error.issues.map((issue) => ({ path: issue.path as string[], message: issue.message })));
+    const errors = fieldErrors(zodIssues(input.error));
     return { period: periodOf({}, now), errors, valid: false };
   }
   try {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ValidationError } from '../../../lambdas/core/errors';
-import { addDays, daysOf, isoDay, partsOf, periodOf } from '../../../lambdas/stats/period';
+import { addDays, daysOf, isoDay, monthsOf, partsOf, periodOf } from '../../../lambdas/stats/period';
 
 const now = new Date('2026-03-14T18:30:00Z');
 
@@ -63,5 +63,10 @@ describe('a period in parts', () => {
         expect(parts.days.flatMap(daysOf).length).toBeLessThanOrEqual(62);
       }),
     );
+  });
+
+  it('lists every month of a month range, across a year', () => {
+    expect(monthsOf({ from: '2025-11', to: '2026-02' })).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
+    expect(monthsOf({ from: '2026-03', to: '2026-03' })).toEqual(['2026-03']);
   });
 });
